@@ -1,0 +1,178 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/pantherlabs/panther/internal/ingest"
+	"github.com/pantherlabs/panther/internal/lake"
+)
+
+func runIngest(ctx context.Context, env *Env, args []string) int {
+	f := newFlags(env, "ingest", "ingest [--data-dir D] [--log-type T]... [--source LABEL] PATH...").withDataDir()
+	var types listFlag
+	f.Var(&types, "log-type", "allowed log type (repeatable or comma-separated; default: all types)")
+	source := f.String("source", "", "source label stamped on every event as p_source_label")
+	sourceID := f.String("source-id", "", "source id stamped on every event as p_source_id")
+	workers := f.Int("workers", 0, "files parsed at once (default: number of CPUs)")
+	maxRecord := f.Int("max-record-bytes", 0, "longest record accepted; longer ones are quarantined (default 32 MiB)")
+	quiet := f.Bool("quiet", false, "no progress and no summary")
+	paths, code, ok := f.parse(args)
+	if !ok {
+		return code
+	}
+	if len(paths) == 0 {
+		fmt.Fprintln(env.Stderr, "panther ingest: no input files (use - for standard input)")
+		f.Usage()
+		return ExitUsage
+	}
+	res, err := ingestFiles(ctx, env, ingestConfig{
+		dataDir: f.DataDir(), types: types, source: *source, sourceID: *sourceID,
+		workers: *workers, maxRecord: *maxRecord, quiet: *quiet, paths: paths,
+	})
+	if err != nil {
+		return errorf(env, "ingest: %v", err)
+	}
+	if len(res.FileErrors) > 0 {
+		for _, e := range res.FileErrors {
+			fmt.Fprintf(env.Stderr, "panther: ingest: %v\n", e)
+		}
+		return ExitError
+	}
+	return ExitOK
+}
+
+type ingestConfig struct {
+	dataDir        string
+	types          []string
+	source         string
+	sourceID       string
+	workers        int
+	maxRecord      int
+	quiet          bool
+	paths          []string
+	extraSinks     []ingest.Sink
+	summaryWriter  io.Writer
+	progressWriter io.Writer
+}
+
+// ingestFiles runs the pipeline into the data dir's lake and prints the summary.
+func ingestFiles(ctx context.Context, env *Env, c ingestConfig) (*ingest.Stats, error) {
+	reg, err := registry(c.dataDir)
+	if err != nil {
+		return nil, err
+	}
+	types, err := selectTypes(reg, c.types)
+	if err != nil {
+		return nil, err
+	}
+	lakeDir := filepath.Join(c.dataDir, "lake")
+	if err := os.MkdirAll(lakeDir, 0o755); err != nil {
+		return nil, err
+	}
+	w := lake.NewWriter(lake.Options{Dir: lakeDir})
+	sinks := append([]ingest.Sink{ingest.LakeSink{W: w}}, c.extraSinks...)
+	p, err := ingest.New(ingest.Options{
+		Types: types, SourceID: c.sourceID, SourceLabel: c.source, Sinks: sinks,
+		Workers: c.workers, MaxRecordBytes: c.maxRecord, Stdin: env.Stdin,
+	})
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	stopProgress := func() {}
+	if !c.quiet && isTerminal(env.Stderr) {
+		stopProgress = showProgress(env.Stderr, &p.Progress, start)
+	}
+	stats, runErr := p.Run(ctx, c.paths)
+	stopProgress()
+	if err := w.Close(); err != nil && runErr == nil {
+		runErr = err
+	}
+	if runErr != nil {
+		return stats, runErr
+	}
+	if !c.quiet {
+		out := c.summaryWriter
+		if out == nil {
+			out = env.Stdout
+		}
+		printSummary(out, stats, time.Since(start))
+	}
+	return stats, nil
+}
+
+func printSummary(w io.Writer, s *ingest.Stats, elapsed time.Duration) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "LOG TYPE\tEVENTS\tBYTES\t")
+	var events, bytes int64
+	for _, name := range s.SortedTypes() {
+		ts := s.Types[name]
+		fmt.Fprintf(tw, "%s\t%d\t%s\t\n", name, ts.Events, humanBytes(ts.Bytes))
+		events += ts.Events
+		bytes += ts.Bytes
+	}
+	fmt.Fprintf(tw, "total\t%d\t%s\t\n", events, humanBytes(bytes))
+	tw.Flush()
+	rate := float64(events) / elapsed.Seconds()
+	fmt.Fprintf(w, "%d files, %s read, %d events, %d quarantined lines in %s (%.0f events/s)\n",
+		s.Files, humanBytes(s.InputBytes), events, s.Quarantined, elapsed.Round(time.Millisecond), rate)
+	if s.Quarantined > 0 {
+		fmt.Fprintln(w, "quarantined lines: panther query \"SELECT file, line, reason FROM panther_system.quarantine\"")
+	}
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// showProgress prints a progress line until the returned stop function is called.
+func showProgress(w io.Writer, pr *ingest.Progress, start time.Time) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				fmt.Fprint(w, "\r\033[K")
+				return
+			case <-t.C:
+				el := time.Since(start).Seconds()
+				ev := pr.Events.Load()
+				fmt.Fprintf(w, "\r\033[K%d files done, %s read, %d events (%.0f/s), %d quarantined",
+					pr.Files.Load(), humanBytes(pr.Bytes.Load()), ev, float64(ev)/el, pr.Quarantined.Load())
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
+	}
+}

@@ -1,0 +1,300 @@
+package cli
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/pantherlabs/panther/internal/sqlengine"
+)
+
+func runQuery(ctx context.Context, env *Env, args []string) int {
+	f := newFlags(env, "query", "query [--data-dir D] [--format table|json|csv] SQL").withDataDir()
+	format := f.String("format", "table", "output format: table, json (one object per line) or csv")
+	pos, code, ok := f.parse(args)
+	if !ok {
+		return code
+	}
+	if len(pos) == 0 {
+		fmt.Fprintln(env.Stderr, "panther query: no SQL given")
+		f.Usage()
+		return ExitUsage
+	}
+	switch *format {
+	case "table", "json", "csv":
+	default:
+		fmt.Fprintf(env.Stderr, "panther query: unknown --format %q (expected table, json or csv)\n", *format)
+		return ExitUsage
+	}
+	query := strings.Join(pos, " ")
+	eng, err := openEngine(ctx, f.DataDir())
+	if err != nil {
+		return errorf(env, "query: %v", err)
+	}
+	defer eng.Close()
+	if err := writeQuery(ctx, eng, query, *format, env.Stdout); err != nil {
+		var qe *sqlengine.QueryError
+		if errors.As(err, &qe) {
+			fmt.Fprintf(env.Stderr, "panther: query: SQL error:\n%s\n", qe.Msg)
+			return ExitError
+		}
+		return errorf(env, "query: %v", err)
+	}
+	return ExitOK
+}
+
+func openEngine(ctx context.Context, dataDir string) (*sqlengine.Engine, error) {
+	reg, err := registry(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	return sqlengine.Open(ctx, sqlengine.Options{LakeDir: filepath.Join(dataDir, "lake"), Types: reg})
+}
+
+// writeQuery runs query and writes its result in format.
+func writeQuery(ctx context.Context, eng *sqlengine.Engine, query, format string, w io.Writer) error {
+	rows, err := eng.Query(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	vals := make([]any, len(rows.Columns))
+	ptrs := make([]any, len(vals))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	next := func() (bool, error) {
+		if !rows.Next() {
+			if err := rows.Err(); err != nil {
+				return false, &sqlengine.QueryError{Msg: err.Error()}
+			}
+			return false, nil
+		}
+		return true, rows.Scan(ptrs...)
+	}
+	switch format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		for {
+			ok, err := next()
+			if err != nil || !ok {
+				return err
+			}
+			obj := make(orderedObject, len(vals))
+			for i, v := range vals {
+				obj[i] = kv{rows.Columns[i], jsonValue(v)}
+			}
+			if err := enc.Encode(obj); err != nil {
+				return err
+			}
+		}
+	case "csv":
+		cw := csv.NewWriter(w)
+		if err := cw.Write(rows.Columns); err != nil {
+			return err
+		}
+		rec := make([]string, len(vals))
+		for {
+			ok, err := next()
+			if err != nil {
+				return err
+			}
+			if !ok {
+				cw.Flush()
+				return cw.Error()
+			}
+			for i, v := range vals {
+				rec[i] = text(v)
+			}
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
+		}
+	}
+	// Table: buffer to align columns; wide cells are cut at maxCell runes.
+	var table [][]string
+	for {
+		ok, err := next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		rec := make([]string, len(vals))
+		for i, v := range vals {
+			rec[i] = cut(strings.ReplaceAll(text(v), "\n", `\n`), maxCell)
+		}
+		table = append(table, rec)
+	}
+	writeTable(w, rows.Columns, table)
+	return nil
+}
+
+const maxCell = 80
+
+func cut(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+func writeTable(w io.Writer, cols []string, rows [][]string) {
+	widths := make([]int, len(cols))
+	for i, c := range cols {
+		widths[i] = utf8.RuneCountInString(c)
+	}
+	for _, r := range rows {
+		for i, c := range r {
+			if n := utf8.RuneCountInString(c); n > widths[i] {
+				widths[i] = n
+			}
+		}
+	}
+	line := func(cells []string) {
+		var b strings.Builder
+		for i, c := range cells {
+			if i > 0 {
+				b.WriteString(" | ")
+			}
+			b.WriteString(c)
+			if i < len(cells)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)))
+			}
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
+	line(cols)
+	sep := make([]string, len(cols))
+	for i := range cols {
+		sep[i] = strings.Repeat("-", widths[i])
+	}
+	fmt.Fprintln(w, strings.Join(sep, "-+-"))
+	for _, r := range rows {
+		line(r)
+	}
+	fmt.Fprintf(w, "(%d rows)\n", len(rows))
+}
+
+// text renders a value for table and CSV output: scalars plainly, nested values as JSON.
+func text(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	case time.Time:
+		return x.UTC().Format("2006-01-02 15:04:05.999999Z07:00")
+	case bool:
+		return strconv.FormatBool(x)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case float32:
+		return strconv.FormatFloat(float64(x), 'g', -1, 32)
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+		return fmt.Sprint(x)
+	}
+	b, err := json.Marshal(jsonValue(v))
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+type kv struct {
+	k string
+	v any
+}
+
+// orderedObject marshals as a JSON object keeping column order.
+type orderedObject []kv
+
+func (o orderedObject) MarshalJSON() ([]byte, error) {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, p := range o {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(p.k)
+		b.Write(k)
+		b.WriteByte(':')
+		v, err := json.Marshal(p.v)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return []byte(b.String()), nil
+}
+
+// jsonValue converts DuckDB values to values encoding/json renders well.
+func jsonValue(v any) any {
+	switch x := v.(type) {
+	case time.Time:
+		return x.UTC().Format(time.RFC3339Nano)
+	case []byte:
+		return string(x)
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return strconv.FormatFloat(x, 'g', -1, 64)
+		}
+		return x
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = jsonValue(e)
+		}
+		return out
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		out := make(orderedObject, 0, len(x))
+		for _, k := range keys {
+			out = append(out, kv{k, jsonValue(x[k])})
+		}
+		return out
+	case duckdb.OrderedMap:
+		return orderedMapJSON(&x)
+	case *duckdb.OrderedMap:
+		return orderedMapJSON(x)
+	case duckdb.Map:
+		out := make(orderedObject, 0, len(x))
+		for k, e := range x {
+			out = append(out, kv{fmt.Sprint(k), jsonValue(e)})
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].k < out[j].k })
+		return out
+	}
+	return v
+}
+
+func orderedMapJSON(m *duckdb.OrderedMap) orderedObject {
+	keys, values := m.Keys(), m.Values()
+	out := make(orderedObject, 0, len(keys))
+	for i, k := range keys {
+		out = append(out, kv{fmt.Sprint(k), jsonValue(values[i])})
+	}
+	return out
+}

@@ -1,0 +1,398 @@
+// Package lake writes events to the data lake: Parquet files (zstd) partitioned by table and
+// event hour under <dir>/<kind>/<table>/year=YYYY/month=MM/day=DD/hour=HH/.
+//
+// Each open partition streams into a temporary file that is renamed into place when closed,
+// so readers never see a torn file. Memory is bounded: rows are buffered per partition only up
+// to a row group, the buffered bytes of all partitions share one budget (the largest partition
+// flushes a row group when it is exceeded), and at most MaxOpenFiles partitions are open (the
+// least recently written is closed first). Files are also closed when they reach MaxFileBytes
+// or, with CloseIdle, when older than MaxFileAge.
+package lake
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/zstd"
+
+	"github.com/pantherlabs/panther/internal/event"
+)
+
+// Options configure a Writer.
+type Options struct {
+	Dir              string        // the lake directory
+	MaxOpenFiles     int           // default 64
+	MaxFileBytes     int64         // default 512 MiB
+	MaxFileAge       time.Duration // default 5 minutes; applied by CloseIdle
+	MaxBufferedBytes int64         // default 256 MiB over all open files
+	RowGroupRows     int64         // default 128 Ki rows
+	Now              func() time.Time
+	// OnFile is called after each file is committed.
+	OnFile func(FileInfo)
+}
+
+// FileInfo describes a committed lake file.
+type FileInfo struct {
+	Kind  Kind
+	Table string
+	Path  string
+	Rows  int64
+	Bytes int64
+}
+
+func (o *Options) defaults() {
+	if o.MaxOpenFiles <= 0 {
+		o.MaxOpenFiles = 64
+	}
+	if o.MaxFileBytes <= 0 {
+		o.MaxFileBytes = 512 << 20
+	}
+	if o.MaxFileAge <= 0 {
+		o.MaxFileAge = 5 * time.Minute
+	}
+	if o.MaxBufferedBytes <= 0 {
+		o.MaxBufferedBytes = 256 << 20
+	}
+	if o.RowGroupRows <= 0 {
+		o.RowGroupRows = 128 << 10
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// Writer writes lake files. It is not safe for concurrent use.
+type Writer struct {
+	opts   Options
+	parts  map[partKey]*partition
+	tables map[tableKey]*eventTable
+	sh      shredder
+	seq     int64
+	codec   *zstd.Codec
+	touched []*partition
+}
+
+type tableKey struct {
+	kind Kind
+	name string
+}
+
+type partKey struct {
+	kind  Kind
+	table string
+	hour  int64 // Unix seconds of the hour
+}
+
+type partition struct {
+	key     partKey
+	schema  *parquet.Schema
+	file    *os.File
+	cw      *countingWriter
+	w       *parquet.Writer
+	tmp     string
+	final   string
+	opened  time.Time
+	lastUse int64
+	rows    int64
+	pending []parquet.Row
+	npend   int
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// NewWriter returns a writer for the lake in o.Dir.
+func NewWriter(o Options) *Writer {
+	o.defaults()
+	return &Writer{
+		opts:   o,
+		parts:  make(map[partKey]*partition),
+		tables: make(map[tableKey]*eventTable),
+		codec:  &zstd.Codec{Level: zstd.SpeedFastest},
+	}
+}
+
+const pendingRows = 256
+
+// WriteEvents writes events of any log types. matches is nil for Logs; for rule matches and
+// errors it holds one Match per event. Strings of the events are copied before it returns.
+func (w *Writer) WriteEvents(kind Kind, evs []*event.Event, matches []*Match) error {
+	for i, ev := range evs {
+		tk := tableKey{kind, ev.LogType.Table}
+		tab := w.tables[tk]
+		if tab == nil || tab.lt != ev.LogType {
+			tab = newEventTable(kind, ev.LogType)
+			w.tables[tk] = tab
+		}
+		var m *Match
+		if matches != nil {
+			m = matches[i]
+		}
+		key := partKey{kind, ev.LogType.Table, hourOf(ev.EventTime)}
+		err := w.addRow(key, tab.schema, func(row parquet.Row) parquet.Row {
+			return tab.build(&w.sh, row, ev, m)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return w.finish()
+}
+
+// hourOf returns the Unix seconds of the UTC hour of a Unix nanosecond time.
+func hourOf(ns int64) int64 {
+	sec := ns / int64(time.Second)
+	if ns < 0 && ns%int64(time.Second) != 0 {
+		sec--
+	}
+	return sec - mod(sec, 3600)
+}
+
+func mod(a, b int64) int64 {
+	m := a % b
+	if m < 0 {
+		m += b
+	}
+	return m
+}
+
+// next returns a reusable row slot.
+func (p *partition) next() parquet.Row {
+	if p.npend < len(p.pending) {
+		p.npend++
+		return p.pending[p.npend-1][:0]
+	}
+	p.pending = append(p.pending, nil)
+	p.npend++
+	return nil
+}
+
+func (w *Writer) partition(key partKey, schema *parquet.Schema) (*partition, error) {
+	w.seq++
+	if p := w.parts[key]; p != nil {
+		if p.schema == schema {
+			p.lastUse = w.seq
+			return p, nil
+		}
+		// The table's schema changed (a custom schema was updated): start a new file.
+		if err := w.closePart(p); err != nil {
+			return nil, err
+		}
+	}
+	if len(w.parts) >= w.opts.MaxOpenFiles {
+		if err := w.closeLRU(); err != nil {
+			return nil, err
+		}
+	}
+	p, err := w.open(key, schema)
+	if err != nil {
+		return nil, err
+	}
+	p.lastUse = w.seq
+	w.parts[key] = p
+	return p, nil
+}
+
+// PartitionDir returns the directory of a partition.
+func PartitionDir(dir string, kind Kind, table string, hour time.Time) string {
+	hour = hour.UTC()
+	parts := []string{dir, string(kind)}
+	if table != "" {
+		parts = append(parts, table)
+	}
+	parts = append(parts, fmt.Sprintf("year=%04d", hour.Year()), fmt.Sprintf("month=%02d", int(hour.Month())),
+		fmt.Sprintf("day=%02d", hour.Day()), fmt.Sprintf("hour=%02d", hour.Hour()))
+	return filepath.Join(parts...)
+}
+
+func (w *Writer) open(key partKey, schema *parquet.Schema) (*partition, error) {
+	hour := time.Unix(key.hour, 0).UTC()
+	dir := PartitionDir(w.opts.Dir, key.kind, key.table, hour)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("lake: %w", err)
+	}
+	var id [8]byte
+	_, _ = rand.Read(id[:])
+	name := fmt.Sprintf("%s-%s.parquet", w.opts.Now().UTC().Format("20060102T150405Z"), hex.EncodeToString(id[:]))
+	final := filepath.Join(dir, name)
+	tmp := filepath.Join(dir, "."+name+".tmp")
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lake: %w", err)
+	}
+	cw := &countingWriter{w: f}
+	pw := parquet.NewWriter(cw, schema,
+		parquet.Compression(w.codec),
+		parquet.MaxRowsPerRowGroup(w.opts.RowGroupRows),
+		parquet.PageBufferSize(256<<10),
+		parquet.CreatedBy("panther", "dev", ""),
+	)
+	return &partition{key: key, schema: schema, file: f, cw: cw, w: pw, tmp: tmp, final: final, opened: w.opts.Now()}, nil
+}
+
+func (w *Writer) flushPending(p *partition) error {
+	if p.npend == 0 {
+		return nil
+	}
+	n, err := p.w.WriteRows(p.pending[:p.npend])
+	p.rows += int64(n)
+	p.npend = 0
+	if err != nil {
+		return fmt.Errorf("lake: writing %s: %w", p.tmp, err)
+	}
+	if p.w.Size() >= w.opts.MaxFileBytes {
+		return w.closePart(p)
+	}
+	return nil
+}
+
+// writeRows adds rows built by build to the partition of key, creating it with schema.
+func (w *Writer) addRow(key partKey, schema *parquet.Schema, build func(parquet.Row) parquet.Row) error {
+	p, err := w.partition(key, schema)
+	if err != nil {
+		return err
+	}
+	row := p.next()
+	p.pending[p.npend-1] = build(row)
+	if p.npend == 1 {
+		w.touched = append(w.touched, p)
+	}
+	if p.npend >= pendingRows {
+		return w.flushPending(p)
+	}
+	return nil
+}
+
+// finish writes the pending rows of every touched partition and applies the memory budget.
+func (w *Writer) finish() error {
+	for _, p := range w.touched {
+		if _, open := w.parts[p.key]; !open {
+			continue
+		}
+		if err := w.flushPending(p); err != nil {
+			return err
+		}
+	}
+	w.touched = w.touched[:0]
+	return w.enforce()
+}
+
+// enforce applies the memory budget: while the rows buffered in open files exceed it, the
+// largest buffer is flushed to its file as a row group.
+func (w *Writer) enforce() error {
+	for {
+		var total int64
+		var largest *partition
+		var largestSize int64
+		for _, p := range w.parts {
+			b := p.w.Size() - p.cw.n
+			total += b
+			if b > largestSize {
+				largest, largestSize = p, b
+			}
+		}
+		if total <= w.opts.MaxBufferedBytes || largest == nil {
+			return nil
+		}
+		if err := largest.w.Flush(); err != nil {
+			return fmt.Errorf("lake: flushing %s: %w", largest.tmp, err)
+		}
+	}
+}
+
+func (w *Writer) closeLRU() error {
+	var lru *partition
+	for _, p := range w.parts {
+		if lru == nil || p.lastUse < lru.lastUse {
+			lru = p
+		}
+	}
+	if lru == nil {
+		return nil
+	}
+	return w.closePart(lru)
+}
+
+// closePart commits a partition's file: close the parquet writer, sync, rename into place.
+func (w *Writer) closePart(p *partition) error {
+	delete(w.parts, p.key)
+	var err error
+	if p.npend > 0 {
+		var n int
+		n, err = p.w.WriteRows(p.pending[:p.npend])
+		p.rows += int64(n)
+		p.npend = 0
+	}
+	if cerr := p.w.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = p.file.Sync()
+	}
+	if cerr := p.file.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && p.rows == 0 {
+		return os.Remove(p.tmp)
+	}
+	if err == nil {
+		err = os.Rename(p.tmp, p.final)
+	}
+	if err != nil {
+		_ = os.Remove(p.tmp)
+		return fmt.Errorf("lake: committing %s: %w", p.final, err)
+	}
+	if w.opts.OnFile != nil {
+		w.opts.OnFile(FileInfo{Kind: p.key.kind, Table: p.key.table, Path: p.final, Rows: p.rows, Bytes: p.cw.n})
+	}
+	return nil
+}
+
+// CloseIdle commits the files opened more than MaxFileAge ago.
+func (w *Writer) CloseIdle() error {
+	now := w.opts.Now()
+	var errs []error
+	for _, p := range w.sortedParts() {
+		if now.Sub(p.opened) >= w.opts.MaxFileAge {
+			errs = append(errs, w.closePart(p))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Close commits every open file.
+func (w *Writer) Close() error {
+	var errs []error
+	for _, p := range w.sortedParts() {
+		errs = append(errs, w.closePart(p))
+	}
+	return errors.Join(errs...)
+}
+
+func (w *Writer) sortedParts() []*partition {
+	ps := make([]*partition, 0, len(w.parts))
+	for _, p := range w.parts {
+		ps = append(ps, p)
+	}
+	sort.Slice(ps, func(i, j int) bool { return ps[i].lastUse < ps[j].lastUse })
+	return ps
+}
+
+// OpenFiles returns the number of partitions with an open file.
+func (w *Writer) OpenFiles() int { return len(w.parts) }
