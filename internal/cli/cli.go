@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"syscall"
@@ -60,6 +61,13 @@ func Main(args []string, env *Env) int {
 			return ExitUsage
 		}
 		return ExitOK
+	}
+	if path := env.Getenv("PANTHER_CPUPROFILE"); path != "" {
+		stop, err := startCPUProfile(path)
+		if err != nil {
+			return errorf(env, "%v", err)
+		}
+		defer stop()
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
@@ -193,6 +201,22 @@ func selectTypes(r *logtypes.Registry, names []string) ([]*logtypes.LogType, err
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, errors.Join(errs...)
+}
+
+// startCPUProfile writes a CPU profile to path until stop is called (PANTHER_CPUPROFILE).
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 func errorf(env *Env, format string, args ...any) int {

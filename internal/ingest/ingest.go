@@ -37,7 +37,7 @@ type Options struct {
 	SourceLabel string
 	Sinks       []Sink
 	Workers     int // files parsed at once; default GOMAXPROCS
-	BatchEvents int // events per batch; default 2048
+	BatchEvents int // events per batch; default 256
 	// MaxRecordBytes bounds one record; longer records are quarantined truncated.
 	MaxRecordBytes int
 	Now            func() time.Time
@@ -86,7 +86,7 @@ func New(o Options) (*Pipeline, error) {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
 	if o.BatchEvents <= 0 {
-		o.BatchEvents = 2048
+		o.BatchEvents = 256
 	}
 	if o.Now == nil {
 		o.Now = time.Now

@@ -36,26 +36,29 @@ func ColumnName(name string) string {
 		return name
 	}
 	var b strings.Builder
+	symbolEnd := false // b ends with the '_' written after a symbol name
 	for _, r := range norm.NFD.String(name) {
 		switch {
 		case r < utf8.RuneSelf && (isASCIIAlnum(byte(r)) || r == '_' || r == '-'):
 			b.WriteRune(r)
+			symbolEnd = false
 		case symbolNames[r] != "":
-			sym := symbolNames[r]
-			if b.Len() > 0 && !strings.HasSuffix(b.String(), "_") {
+			if b.Len() > 0 && !symbolEnd && !strings.HasSuffix(b.String(), "_") {
 				b.WriteByte('_')
 			}
-			b.WriteString(sym)
+			b.WriteString(symbolNames[r])
 			b.WriteByte('_')
+			symbolEnd = true
 		case unicode.Is(unicode.Mn, r):
 			// A combining mark left by decomposing an accented letter: drop it.
 		default:
 			b.WriteByte('_')
+			symbolEnd = false
 		}
 	}
-	out := strings.TrimSuffix(b.String(), "_")
-	if out == "" {
-		return "_"
+	out := b.String()
+	if symbolEnd {
+		out = out[:len(out)-1]
 	}
 	return out
 }

@@ -148,7 +148,7 @@ func (e *Engine) parquetSource(kind lake.Kind, table string) string {
 	if table == "" {
 		glob = filepath.Join(e.opts.LakeDir, string(kind), "**", "*.parquet")
 	}
-	return fmt.Sprintf("read_parquet(%s, hive_partitioning=true, union_by_name=true)", quoteString(glob))
+	return fmt.Sprintf("read_parquet(%s, hive_partitioning=true, union_by_name=true, hive_types={'year': BIGINT, 'month': BIGINT, 'day': BIGINT, 'hour': BIGINT})", quoteString(glob))
 }
 
 // Refresh (re)creates the tables and views for the files in the lake now. Call it after new

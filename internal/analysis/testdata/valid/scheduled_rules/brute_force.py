@@ -1,0 +1,2 @@
+def rule(row):
+    return row.get("failures", 0) > 10
