@@ -29,6 +29,7 @@ import (
 	"github.com/pantherlabs/panther/internal/event"
 	"github.com/pantherlabs/panther/internal/input"
 	"github.com/pantherlabs/panther/internal/logtypes"
+	"github.com/pantherlabs/panther/internal/textparse"
 )
 
 // Reason is why one log type rejected a record.
@@ -77,9 +78,14 @@ func (c *candidate) p() logtypes.Parser {
 
 // Classifier classifies the records of one file.
 type Classifier struct {
+	// Explain makes failure reasons detailed where a parser can explain more at a cost
+	// (regex mismatches: how far the pattern matched). For interactive tools.
+	Explain bool
+
 	dec   *decode.Decoder
 	json  []*candidate
 	text  []*candidate // kept sorted by (penalty, rank, name)
+	errs  []candErr    // errors of the record being classified
 	order []*candidate // scratch copy of text for one record
 	cache map[uint64][]*candidate
 	keys  [][]byte
@@ -119,37 +125,70 @@ func less(a, b *candidate) bool {
 
 // Classify decodes rec with the first type that accepts it.
 func (c *Classifier) Classify(rec *input.Record) (Result, *Failure) {
-	var fail Failure
+	c.errs = c.errs[:0]
+	// A type that consumed the record without producing an event (it took it for a header)
+	// wins only if no type turns the record into an event; otherwise its parser restarts.
+	var header *candidate
+	try := func(cand *candidate) (Result, bool) {
+		mark := c.dec.Arena.Mark()
+		v, ok, err := cand.p().Parse(c.dec, rec)
+		if err != nil {
+			c.dec.Arena.Rollback(mark)
+			c.errs = append(c.errs, candErr{cand.t.Name, err})
+			return Result{}, false
+		}
+		if !ok {
+			if header == nil {
+				header = cand
+			} else {
+				cand.parser = nil
+			}
+			return Result{}, false
+		}
+		if header != nil {
+			header.parser = nil
+		}
+		return Result{LogType: cand.t, Root: v, OK: true}, true
+	}
+	noKeys := false
 	if rec.JSON && len(c.json) > 0 && len(rec.Data) > 0 && rec.Data[0] == '{' {
 		cands := c.jsonCandidates(rec.Data)
-		if len(cands) == 0 {
-			fail.Reasons = append(fail.Reasons, Reason{Err: "no enabled JSON log type has the keys of this record (" + c.keyList() + ")"})
-		}
+		noKeys = len(cands) == 0
 		for _, cand := range cands {
-			mark := c.dec.Arena.Mark()
-			v, ok, err := cand.p().Parse(c.dec, rec)
-			if err == nil {
-				return Result{LogType: cand.t, Root: v, OK: ok}, nil
+			if res, ok := try(cand); ok {
+				return res, nil
 			}
-			c.dec.Arena.Rollback(mark)
-			fail.Reasons = append(fail.Reasons, Reason{LogType: cand.t.Name, Err: err.Error()})
 		}
 	}
 	if len(c.text) > 0 {
 		c.order = append(c.order[:0], c.text...)
 		for _, cand := range c.order {
-			mark := c.dec.Arena.Mark()
-			v, ok, err := cand.p().Parse(c.dec, rec)
-			if err == nil {
+			if res, ok := try(cand); ok {
 				cand.penalty = 0
 				c.resort()
-				return Result{LogType: cand.t, Root: v, OK: ok}, nil
+				return res, nil
 			}
-			c.dec.Arena.Rollback(mark)
-			fail.Reasons = append(fail.Reasons, Reason{LogType: cand.t.Name, Err: err.Error()})
-			cand.penalty++
+			if header != cand {
+				cand.penalty++
+			}
 		}
 		c.resort()
+	}
+	if header != nil {
+		header.penalty = 0
+		c.resort()
+		return Result{LogType: header.t}, nil
+	}
+	fail := &Failure{}
+	if noKeys {
+		fail.Reasons = append(fail.Reasons, Reason{Err: "no enabled JSON log type has the keys of this record (" + c.keyList() + ")"})
+	}
+	for _, e := range c.errs {
+		msg := e.err.Error()
+		if ex, ok := e.err.(textparse.Explainer); ok && c.Explain {
+			msg = ex.Explain()
+		}
+		fail.Reasons = append(fail.Reasons, Reason{LogType: e.logType, Err: msg})
 	}
 	if len(fail.Reasons) == 0 {
 		if rec.JSON {
@@ -158,7 +197,12 @@ func (c *Classifier) Classify(rec *input.Record) (Result, *Failure) {
 			fail.Reasons = append(fail.Reasons, Reason{Err: "not JSON, and no enabled log type parses text lines"})
 		}
 	}
-	return Result{}, &fail
+	return Result{}, fail
+}
+
+type candErr struct {
+	logType string
+	err     error
 }
 
 // resort restores the order of the text candidates after penalties changed: an insertion

@@ -54,6 +54,15 @@ fields:
   - {name: v, type: string, required: true}
 `,
 	`version: 0
+schema: Test.Header
+parser:
+  csv:
+    hasHeader: true
+fields:
+  - {name: host, type: string, required: true}
+  - {name: owner, type: string}
+`,
+	`version: 0
 schema: Test.Kv
 parser:
   fastmatch:
@@ -111,12 +120,12 @@ func TestJSONByKeys(t *testing.T) {
 	r := registry(t)
 	c := classify.New(all(r, "Test.Alpha", "Test.Beta", "Test.Gamma"), &decode.Decoder{Arena: &event.Arena{}})
 	got := classifyAll(t, c,
-		`{"a":"x","b":1}`,          // Alpha and Gamma declare both keys; Gamma rejects "x"; Alpha by name
-		`{"a":"x","c":"y"}`,        // only Beta declares c
-		`{"a":"gamma","b":2}`,      // Alpha and Gamma tie; Alpha first by name
+		`{"a":"x","b":1}`,           // Alpha and Gamma declare both keys; Gamma rejects "x"; Alpha by name
+		`{"a":"x","c":"y"}`,         // only Beta declares c
+		`{"a":"gamma","b":2}`,       // Alpha and Gamma tie; Alpha first by name
 		`{"a":"x","c":"y","d":"z"}`, // Beta
-		`{"a":"x"}`,                // all declare a; tie on keys: Alpha (1 required) = Beta = Gamma; name
-		`{"b":1}`,                  // a is required everywhere
+		`{"a":"x"}`,                 // all declare a; tie on keys: Alpha (1 required) = Beta = Gamma; name
+		`{"b":1}`,                   // a is required everywhere
 		`{"zzz":1}`,
 	)
 	want := []string{"Test.Alpha", "Test.Beta", "Test.Alpha", "Test.Beta", "Test.Alpha",
@@ -201,5 +210,22 @@ func BenchmarkJSONCandidates(b *testing.B) {
 		if _, fail := c.Classify(rc); fail != nil {
 			b.Fatal(fail)
 		}
+	}
+}
+
+// TestHeaderDoesNotSwallowOtherTypes: a CSV type with a header takes any first line for its
+// header; a line another type turns into an event must go to that type.
+func TestHeaderDoesNotSwallowOtherTypes(t *testing.T) {
+	r := registry(t)
+	c := classify.New(all(r, "Test.Header", "Test.Kv"), &decode.Decoder{Arena: &event.Arena{}})
+	got := classifyAll(t, c, "k=a v=1", "host,owner", "web1,alice", "k=b v=2")
+	want := []string{"Test.Kv", "Test.Header", "Test.Header", "Test.Kv"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	// The header line itself produced no event.
+	c = classify.New(all(r, "Test.Header"), &decode.Decoder{Arena: &event.Arena{}})
+	if res, fail := c.Classify(rec("host,owner")); fail != nil || res.OK {
+		t.Errorf("header: %+v %v", res, fail)
 	}
 }

@@ -3,8 +3,8 @@
 // text parser produced. Indicators of the schema's string fields are collected on the way.
 //
 // Decoding is lenient where vendors are inconsistent and strict where classification needs it:
-// a string field accepts numbers and booleans (kept as text) and objects (kept as JSON text); a
-// number field accepts numeric strings; null means absent; unknown keys are dropped; a missing
+// a string field accepts numbers and booleans (kept as text) but not objects or lists; a number
+// field accepts numeric strings; a list of scalars accepts a single scalar; null means absent; unknown keys are dropped; a missing
 // required field, a value of the wrong shape, or a string outside its allow list is an error
 // that names the field path.
 package decode

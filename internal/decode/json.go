@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/pantherlabs/panther/internal/event"
 	"github.com/pantherlabs/panther/internal/logschema"
@@ -236,8 +237,11 @@ func (s *jsonState) value(t *logschema.Type) (event.Value, error) {
 				return s.embedded(t)
 			}
 		}
-		// A single value where a list is expected is taken as a list of one, as vendors often
-		// send either.
+		// A single scalar where a list of scalars is expected is taken as a list of one, as
+		// vendors often send either. An object is not taken for a list of objects.
+		if c == '{' || t.Elem.Kind == logschema.KindObject || t.Elem.Kind == logschema.KindArray {
+			return event.Value{}, s.expected("an array")
+		}
 		v, err := s.value(t.Elem)
 		if err != nil {
 			return event.Value{}, err
@@ -300,11 +304,10 @@ func (s *jsonState) stringValue(t *logschema.Type) (event.Value, error) {
 		}
 		str = s.d.copyText(raw)
 	case c == '{' || c == '[':
-		raw, err := s.raw()
-		if err != nil {
-			return event.Value{}, err
-		}
-		str = raw
+		// Like Panther, a string field does not take an object or a list: that shape means
+		// the record is not of this type (or the schema is wrong), which classification needs
+		// to see.
+		return event.Value{}, s.expected("a string")
 	default:
 		raw, err := s.scalarToken()
 		if err != nil {
@@ -434,7 +437,6 @@ func parseInt(b []byte) (int64, bool) {
 
 func (s *jsonState) timestamp(t *logschema.Type) (event.Value, error) {
 	var text []byte
-	var flags event.Flags
 	switch c := s.data[s.i]; {
 	case c == '"':
 		raw, esc, err := s.scanString()
@@ -453,26 +455,26 @@ func (s *jsonState) timestamp(t *logschema.Type) (event.Value, error) {
 		if err != nil {
 			return event.Value{}, err
 		}
-		text, flags = raw, event.TimeFromNumber
+		text = raw
 	default:
 		return event.Value{}, s.expected("a timestamp")
 	}
-	return s.d.parseTime(t, text, flags)
+	// The parsers do not keep the string: it may alias the input.
+	return s.d.parseTime(t, unsafe.String(unsafe.SliceData(text), len(text)))
 }
 
-func (d *Decoder) parseTime(t *logschema.Type, text []byte, flags event.Flags) (event.Value, error) {
-	str := d.Arena.Copy(text)
+func (d *Decoder) parseTime(t *logschema.Type, str string) (event.Value, error) {
 	var firstErr error
 	for _, p := range t.Times {
 		tm, err := p.Parse(str)
 		if err == nil {
-			return event.Value{Kind: event.Time, Flags: flags, N: tm.UnixNano(), S: str}, nil
+			return event.Value{Kind: event.Time, N: tm.UnixNano()}, nil
 		}
 		if firstErr == nil {
 			firstErr = err
 		}
 	}
-	msg := "invalid timestamp " + quoteShort(text)
+	msg := "invalid timestamp " + strconv.Quote(str)
 	if firstErr != nil {
 		msg = firstErr.Error()
 	}

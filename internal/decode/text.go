@@ -52,7 +52,7 @@ func (d *Decoder) textValue(t *logschema.Type, s string) (event.Value, error) {
 		}
 		return parseScalar(t.Kind, b)
 	case logschema.KindTimestamp:
-		return d.parseTime(t, []byte(s), 0)
+		return d.parseTime(t, s)
 	case logschema.KindJSON:
 		v, err := d.jsonValue(t, []byte(s))
 		if err != nil {

@@ -31,19 +31,12 @@ const (
 	Array
 )
 
-// Flags qualify a Value.
-type Flags uint8
-
-// TimeFromNumber marks a Time whose original text was a JSON number, not a string.
-const TimeFromNumber Flags = 1
-
 // Value is one value of an event.
 type Value struct {
-	Kind  Kind
-	Flags Flags
+	Kind Kind
 	// N holds Int values, Bool as 0 or 1, Time as Unix nanoseconds, Float as its IEEE bits.
 	N int64
-	// S holds String values, JSON text, and the original text of a Time.
+	// S holds String values and JSON text.
 	S string
 	// Items holds the slots of an Object (one per schema field) or the elements of an Array.
 	Items []Value

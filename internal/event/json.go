@@ -79,14 +79,11 @@ func AppendValue(dst []byte, v *Value, t *logschema.Type) []byte {
 		}
 		return append(dst, "false"...)
 	case Time:
-		switch {
-		case v.S == "":
-			dst = time.Unix(0, v.N).UTC().AppendFormat(append(dst, '"'), time.RFC3339Nano)
-			return append(dst, '"')
-		case v.Flags&TimeFromNumber != 0:
-			return append(dst, v.S...)
-		}
-		return AppendString(dst, v.S)
+		// Timestamps are written the way Panther wrote them for its data lake, whatever their
+		// input format: UTC, "2006-01-02 15:04:05.000000000".
+		dst = append(dst, '"')
+		dst = time.Unix(0, v.N).UTC().AppendFormat(dst, TimeLayout)
+		return append(dst, '"')
 	case JSON:
 		return append(dst, v.S...)
 	case Object:

@@ -464,9 +464,9 @@ func (p *parser) validate(s *Schema) {
 	if s.Parser != nil && s.Parser.CSV != nil {
 		c := s.Parser.CSV
 		switch c.Delimiter {
-		case ",", "\t", `\t`, " ", ";", "|":
+		case ",", "\t", `\t`, " ":
 		default:
-			p.errorf(nil, "parser.csv.delimiter", "unsupported delimiter %q (expected one of \",\", tab, space, \";\", \"|\")", c.Delimiter)
+			p.errorf(nil, "parser.csv.delimiter", "unsupported delimiter %q (expected \",\", a tab or a space)", c.Delimiter)
 		}
 		if !c.HasHeader && len(c.Columns) == 0 {
 			p.errorf(nil, "parser.csv.columns", "required when hasHeader is false")

@@ -1,0 +1,5 @@
+package pyrun
+
+import "os/exec"
+
+var execCommand = exec.Command

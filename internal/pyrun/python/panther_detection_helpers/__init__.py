@@ -1,0 +1,1 @@
+"""Helpers for detections: a key-value cache and mock detection (our own implementation)."""

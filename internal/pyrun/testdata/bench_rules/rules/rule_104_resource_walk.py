@@ -1,0 +1,11 @@
+def rule(event):
+    if event.get("eventName") not in {'UpdateFunctionCode20150331v2', 'CreateFunction20150331'}:
+        return False
+    arns = event.deep_walk("resources", "ARN", default=[])
+    if isinstance(arns, str):
+        arns = [arns]
+    return any(":6" in arn or arn.endswith("-prod") for arn in arns)
+
+
+def title(event):
+    return f"{event.get('eventName')} touched a production resource"

@@ -1,0 +1,6 @@
+def rule(event):
+    return True
+
+
+def destinations(event):
+    return ["slack-secops", "pager"]

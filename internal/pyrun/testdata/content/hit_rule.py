@@ -1,0 +1,6 @@
+def rule(event):
+    return event.get("hit") is True
+
+
+def title(event):
+    return f"hit {event.get('n')}"

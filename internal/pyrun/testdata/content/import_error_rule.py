@@ -1,0 +1,5 @@
+import not_a_real_module_xyz
+
+
+def rule(event):
+    return True

@@ -1,0 +1,2 @@
+def title(event):
+    return "no rule function here"
