@@ -46,6 +46,8 @@ func commands() []command {
 		{"ingest", "parse log files into the lake", runIngest},
 		{"query", "run SQL over the lake", runQuery},
 		{"schemas", "list, show and test log schemas", runSchemas},
+		{"detections", "upload and list detection content", runDetections},
+		{"alerts", "list, show, triage and deliver alerts", runAlerts},
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 )
 
 func runIngest(ctx context.Context, env *Env, args []string) int {
-	f := newFlags(env, "ingest", "ingest [--data-dir D] [--log-type T]... [--source LABEL] PATH...").withDataDir()
+	f := newFlags(env, "ingest", "ingest [--data-dir D] [--log-type T]... [--source LABEL] [--detections DIR] PATH...").withDataDir()
 	var types listFlag
 	f.Var(&types, "log-type", "allowed log type (repeatable or comma-separated; default: all types)")
 	source := f.String("source", "", "source label stamped on every event as p_source_label")
@@ -23,6 +23,10 @@ func runIngest(ctx context.Context, env *Env, args []string) int {
 	workers := f.Int("workers", 0, "files parsed at once (default: number of CPUs)")
 	maxRecord := f.Int("max-record-bytes", 0, "longest record accepted; longer ones are quarantined (default 32 MiB)")
 	quiet := f.Bool("quiet", false, "no progress and no summary")
+	dets := f.String("detections", "", "run the detections in DIR (default: those uploaded to the data dir)")
+	noDets := f.Bool("no-detections", false, "do not run detections")
+	python := f.String("python", "", "Python interpreter for Python detections (default python3)")
+	ruleTimeout := f.Duration("rule-timeout", 0, "time limit of one rule call (default 15s)")
 	paths, code, ok := f.parse(args)
 	if !ok {
 		return code
@@ -35,6 +39,7 @@ func runIngest(ctx context.Context, env *Env, args []string) int {
 	res, err := ingestFiles(ctx, env, ingestConfig{
 		dataDir: f.DataDir(), types: types, source: *source, sourceID: *sourceID,
 		workers: *workers, maxRecord: *maxRecord, quiet: *quiet, paths: paths,
+		detections: detectionConfig{dir: *dets, off: *noDets, python: *python, ruleTimeout: *ruleTimeout},
 	})
 	if err != nil {
 		return errorf(env, "ingest: %v", err)
@@ -57,9 +62,8 @@ type ingestConfig struct {
 	maxRecord      int
 	quiet          bool
 	paths          []string
-	extraSinks     []ingest.Sink
+	detections     detectionConfig
 	summaryWriter  io.Writer
-	progressWriter io.Writer
 }
 
 // ingestFiles runs the pipeline into the data dir's lake and prints the summary.
@@ -77,12 +81,25 @@ func ingestFiles(ctx context.Context, env *Env, c ingestConfig) (*ingest.Stats, 
 		return nil, err
 	}
 	w := lake.NewWriter(lake.Options{Dir: lakeDir})
-	sinks := append([]ingest.Sink{ingest.LakeSink{W: w}}, c.extraSinks...)
+	st, err := openState(ctx, c.dataDir)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	dr, err := startDetections(ctx, c.dataDir, c.detections, st, w, env.Stderr)
+	if err != nil {
+		return nil, err
+	}
+	sinks := []ingest.Sink{ingest.LakeSink{W: w}}
+	if dr != nil {
+		sinks = append(sinks, dr.sink)
+	}
 	p, err := ingest.New(ingest.Options{
 		Types: types, SourceID: c.sourceID, SourceLabel: c.source, Sinks: sinks,
 		Workers: c.workers, MaxRecordBytes: c.maxRecord, Stdin: env.Stdin,
 	})
 	if err != nil {
+		dr.Close()
 		return nil, err
 	}
 	start := time.Now()
@@ -92,18 +109,28 @@ func ingestFiles(ctx context.Context, env *Env, c ingestConfig) (*ingest.Stats, 
 	}
 	stats, runErr := p.Run(ctx, c.paths)
 	stopProgress()
+	if err := dr.Close(); err != nil && runErr == nil {
+		runErr = err
+	}
 	if err := w.Close(); err != nil && runErr == nil {
 		runErr = err
 	}
 	if runErr != nil {
 		return stats, runErr
 	}
+	out := c.summaryWriter
+	if out == nil {
+		out = env.Stdout
+	}
 	if !c.quiet {
-		out := c.summaryWriter
-		if out == nil {
-			out = env.Stdout
-		}
 		printSummary(out, stats, time.Since(start))
+		if dr != nil {
+			fmt.Fprintf(out, "%d rules ran: %d matches, %d rule errors, %d alerts raised\n",
+				len(dr.engine.Rules()), dr.sink.Matches, dr.sink.Errors, len(dr.sink.Raised))
+		}
+	}
+	if dr != nil && len(dr.sink.Raised) > 0 {
+		deliverDue(ctx, st, out)
 	}
 	return stats, nil
 }

@@ -211,11 +211,13 @@ func text(v any) string {
 	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
 		return fmt.Sprint(x)
 	}
-	b, err := json.Marshal(jsonValue(v))
-	if err != nil {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(jsonValue(v)); err != nil {
 		return fmt.Sprint(v)
 	}
-	return string(b)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 type kv struct {
@@ -236,11 +238,13 @@ func (o orderedObject) MarshalJSON() ([]byte, error) {
 		k, _ := json.Marshal(p.k)
 		b.Write(k)
 		b.WriteByte(':')
-		v, err := json.Marshal(p.v)
-		if err != nil {
+		var vb strings.Builder
+		enc := json.NewEncoder(&vb)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(p.v); err != nil {
 			return nil, err
 		}
-		b.Write(v)
+		b.WriteString(strings.TrimSuffix(vb.String(), "\n"))
 	}
 	b.WriteByte('}')
 	return []byte(b.String()), nil

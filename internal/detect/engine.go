@@ -128,6 +128,8 @@ type Outcome struct {
 	Alert pyrun.Alert
 	// Err is set for a rule error; Alert then holds the error's title and dedup.
 	Err *pyrun.RuleError
+	// HasUnique is true when the rule defines unique() (and it worked on this event).
+	HasUnique bool
 }
 
 // Evaluate runs the rules of each event's log type and returns the matches and errors,
@@ -194,6 +196,7 @@ func (e *Engine) Evaluate(ctx context.Context, evs []*event.Event) ([]Outcome, e
 				o.Alert = errorAlert(r, res.Error)
 			case res.Match != nil:
 				o.Alert = res.Match.Resolve(defaults(r.Detection))
+				o.HasUnique = res.Match.Unique != nil && res.Match.Unique.Err == ""
 			default:
 				continue
 			}
