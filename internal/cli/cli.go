@@ -46,8 +46,10 @@ func commands() []command {
 		{"ingest", "parse log files into the lake", runIngest},
 		{"query", "run SQL over the lake", runQuery},
 		{"schemas", "list, show and test log schemas", runSchemas},
+		{"test", "run detection unit tests (panther_analysis_tool compatible)", runTest},
 		{"detections", "upload and list detection content", runDetections},
 		{"alerts", "list, show, triage and deliver alerts", runAlerts},
+		{"destinations", "configure where alerts are delivered", runDestinations},
 	}
 }
 
