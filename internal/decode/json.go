@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/pantherlabs/panther/internal/event"
+	"github.com/pantherlabs/panther/internal/indicators"
 	"github.com/pantherlabs/panther/internal/logschema"
 )
 
@@ -213,10 +214,13 @@ func (s *jsonState) value(t *logschema.Type) (event.Value, error) {
 		if c == '"' && t.EmbeddedJSON {
 			return s.embedded(t)
 		}
+		start := s.i
 		raw, err := s.raw()
 		if err != nil {
 			return event.Value{}, err
 		}
+		// Free-form JSON has no schema to tag its indicators: scan it by key name.
+		_ = indicators.ScanJSON(&s.d.Indicators, s.data[start:s.i])
 		return event.Value{Kind: event.JSON, S: raw}, nil
 	case logschema.KindObject:
 		switch c {
@@ -277,6 +281,7 @@ func (s *jsonState) embedded(t *logschema.Type) (event.Value, error) {
 			return event.Value{}, errorf(s.i, "invalid embedded JSON: "+err.Error())
 		}
 		v = event.Value{Kind: event.JSON, S: str}
+		_ = indicators.ScanJSON(&s.d.Indicators, raw)
 	} else {
 		sub := *t
 		sub.EmbeddedJSON = false

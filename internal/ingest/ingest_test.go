@@ -52,11 +52,10 @@ func testTypes(t *testing.T) []*logtypes.LogType {
 
 // collector is a sink that keeps what it is given.
 type collector struct {
-	mu      sync.Mutex
-	events  map[string]int // by log type
-	quar    []lake.Quarantined
-	lines   []int64
-	maxSeen int
+	mu     sync.Mutex
+	events map[string]int // by log type
+	quar   []lake.Quarantined
+	lines  []int64
 }
 
 func (c *collector) Consume(b *ingest.Batch) error {

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 )
 
 // Quarantined is a record no log type accepted, kept with everything needed to find and
@@ -34,26 +34,21 @@ type Reason struct {
 var QuarantineColumns = []string{"raw", "raw_base64", "raw_size", "truncated", "file", "line", "byte_offset",
 	"source_id", "source_label", "reason", "reasons", "quarantine_time", "p_row_id"}
 
-var quarantineSchema = func() *parquet.Schema {
-	reason := newGroup(true).
-		add("log_type", optionalString).
-		add("error", optionalString)
-	b := newGroup(false).
-		add("raw", requiredString).
-		add("raw_base64", optionalString).
-		add("raw_size", parquet.Int(64)).
-		add("truncated", parquet.Leaf(parquet.BooleanType)).
-		add("file", optionalString).
-		add("line", parquet.Int(64)).
-		add("byte_offset", parquet.Int(64)).
-		add("source_id", optionalString).
-		add("source_label", optionalString).
-		add("reason", requiredString).
-		add("reasons", parquet.Optional(parquet.List(reason.g))).
-		add("quarantine_time", requiredTime).
-		add("p_row_id", requiredString)
-	return parquet.NewSchema("quarantine", b.g)
-}()
+var quarantineSchema = newFileSchema(groupNode("schema", false,
+	stringLeaf("raw", false),
+	stringLeaf("raw_base64", true),
+	leaf("raw_size", false, format.Int64, nil, nil),
+	leaf("truncated", false, format.Boolean, nil, nil),
+	stringLeaf("file", true),
+	leaf("line", false, format.Int64, nil, nil),
+	leaf("byte_offset", false, format.Int64, nil, nil),
+	stringLeaf("source_id", true),
+	stringLeaf("source_label", true),
+	stringLeaf("reason", false),
+	listNode("reasons", groupNode("element", true, stringLeaf("log_type", true), stringLeaf("error", true))),
+	timeLeaf("quarantine_time", false),
+	stringLeaf("p_row_id", false),
+))
 
 // Summary joins the reasons into one line.
 func Summary(reasons []Reason) string {
@@ -74,20 +69,18 @@ func Summary(reasons []Reason) string {
 func (w *Writer) WriteQuarantine(qs []Quarantined) error {
 	for i := range qs {
 		q := &qs[i]
-		key := partKey{Quarantine, "", hourOf(q.Time)}
-		err := w.addRow(key, quarantineSchema, func(row parquet.Row) parquet.Row {
-			return w.quarantineRow(row, q)
-		})
+		p, err := w.partition(partKey{Quarantine, "", hourOf(q.Time)}, quarantineSchema)
 		if err != nil {
 			return err
 		}
+		w.sh.cols = p.fw.cols
+		quarantineRow(&w.sh, q)
+		w.added(p)
 	}
 	return w.finish()
 }
 
-func (w *Writer) quarantineRow(row parquet.Row, q *Quarantined) parquet.Row {
-	s := &w.sh
-	s.reset(len(QuarantineColumns) + 1) // reasons spans two leaf columns
+func quarantineRow(s *shredder, q *Quarantined) {
 	raw := string(q.Raw)
 	var b64 string
 	if !utf8.ValidString(raw) || strings.IndexByte(raw, 0) >= 0 {
@@ -96,35 +89,33 @@ func (w *Writer) quarantineRow(row parquet.Row, q *Quarantined) parquet.Row {
 	}
 	s.str(0, raw, false)
 	s.str(1, b64, true)
-	s.put(2, parquet.Int64Value(q.Size).Level(0, 0, 2))
-	s.put(3, parquet.BooleanValue(q.Truncated).Level(0, 0, 3))
+	s.cols[2].int64(0, 0, q.Size)
+	s.cols[3].boolean(0, 0, q.Truncated)
 	s.str(4, q.File, true)
-	s.put(5, parquet.Int64Value(q.Line).Level(0, 0, 5))
-	s.put(6, parquet.Int64Value(q.Offset).Level(0, 0, 6))
+	s.cols[5].int64(0, 0, q.Line)
+	s.cols[6].int64(0, 0, q.Offset)
 	s.str(7, q.SourceID, true)
 	s.str(8, q.SourceLabel, true)
 	s.str(9, Summary(q.Reasons), false)
-	// reasons: list<struct<log_type, error>> at columns 10 and 11.
+	// reasons: list<struct<log_type, error>> at columns 10 and 11: list defined (1), entry
+	// (2), struct defined (3), leaf defined (4).
 	if len(q.Reasons) == 0 {
-		s.put(10, parquet.NullValue().Level(0, 0, 10))
-		s.put(11, parquet.NullValue().Level(0, 0, 11))
+		s.cols[10].null(0, 0)
+		s.cols[11].null(0, 0)
 	}
 	for i, r := range q.Reasons {
 		rep := 0
 		if i > 0 {
 			rep = 1
 		}
-		// list defined (1), entry (2), struct defined (3), leaf defined (4).
 		for c, v := range [2]string{r.LogType, r.Error} {
-			col := 10 + c
 			if v == "" {
-				s.put(col, parquet.NullValue().Level(rep, 3, col))
+				s.cols[10+c].null(rep, 3)
 			} else {
-				s.put(col, parquet.ByteArrayValue([]byte(v)).Level(rep, 4, col))
+				s.cols[10+c].str(rep, 4, v)
 			}
 		}
 	}
 	s.timestamp(12, q.Time, false)
 	s.str(13, q.RowID, false)
-	return s.row(row)
 }

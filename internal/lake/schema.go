@@ -1,89 +1,42 @@
 package lake
 
 import (
-	"reflect"
-
-	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress"
-	"github.com/parquet-go/parquet-go/encoding"
+	"github.com/parquet-go/parquet-go/deprecated"
+	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/pantherlabs/panther/internal/logschema"
 )
 
-// group is a parquet group whose fields keep the order they were declared in (parquet.Group
-// sorts them by name), so that columns appear in schema order.
-type group struct {
-	fields []parquet.Field
-	opt    bool
-}
-
-var emptyGroup = parquet.Group{}
-
-func (g *group) ID() int                     { return 0 }
-func (g *group) String() string              { return emptyGroup.String() }
-func (g *group) Type() parquet.Type          { return emptyGroup.Type() }
-func (g *group) Optional() bool              { return g.opt }
-func (g *group) Repeated() bool              { return false }
-func (g *group) Required() bool              { return !g.opt }
-func (g *group) Leaf() bool                  { return false }
-func (g *group) Fields() []parquet.Field     { return g.fields }
-func (g *group) Encoding() encoding.Encoding { return nil }
-func (g *group) Compression() compress.Codec { return nil }
-func (g *group) GoType() reflect.Type        { return reflect.TypeOf(map[string]any(nil)) }
-
-type field struct {
-	parquet.Node
-	name string
-}
-
-func (f *field) Name() string                           { return f.name }
-func (f *field) Value(base reflect.Value) reflect.Value { return reflect.Value{} }
-
-// builder assembles an ordered group.
-type builder struct{ g *group }
-
-func newGroup(optional bool) builder { return builder{&group{opt: optional}} }
-
-func (b builder) add(name string, n parquet.Node) builder {
-	b.g.fields = append(b.g.fields, &field{Node: n, name: name})
-	return b
-}
-
-// node returns the parquet node of a compiled schema type. Every value is optional.
-func node(t *logschema.Type) parquet.Node {
+// typeNode returns the Parquet schema node of a compiled schema type. Every value is optional.
+func typeNode(name string, t *logschema.Type) *node {
 	switch t.Kind {
 	case logschema.KindString:
-		return parquet.Optional(parquet.String())
+		return stringLeaf(name, true)
 	case logschema.KindInt:
-		return parquet.Optional(parquet.Int(32))
+		return leaf(name, true, format.Int32, nil, nil)
 	case logschema.KindSmallInt:
-		return parquet.Optional(parquet.Int(16))
+		return leaf(name, true, format.Int32, &format.IntType{BitWidth: 16, IsSigned: true}, conv(deprecated.Int16))
 	case logschema.KindBigInt:
-		return parquet.Optional(parquet.Int(64))
+		return leaf(name, true, format.Int64, nil, nil)
 	case logschema.KindFloat:
-		return parquet.Optional(parquet.Leaf(parquet.DoubleType))
+		return leaf(name, true, format.Double, nil, nil)
 	case logschema.KindBool:
-		return parquet.Optional(parquet.Leaf(parquet.BooleanType))
+		return leaf(name, true, format.Boolean, nil, nil)
 	case logschema.KindTimestamp:
-		return parquet.Optional(parquet.Timestamp(parquet.Microsecond))
+		return timeLeaf(name, true)
 	case logschema.KindJSON:
-		return parquet.Optional(parquet.JSON())
+		return jsonLeaf(name)
 	case logschema.KindObject:
-		b := newGroup(true)
+		g := groupNode(name, true)
 		for _, f := range t.Fields {
-			b.add(f.Column, node(f.Type))
+			g.children = append(g.children, typeNode(f.Column, f.Type))
 		}
-		return b.g
+		return g
 	case logschema.KindArray:
-		return parquet.Optional(parquet.List(node(t.Elem)))
+		return listNode(name, typeNode("element", t.Elem))
 	}
 	panic("lake: unknown schema kind " + t.Kind.String())
 }
 
-var (
-	requiredString = parquet.String()
-	optionalString = parquet.Optional(parquet.String())
-	requiredTime   = parquet.Timestamp(parquet.Microsecond)
-	optionalTime   = parquet.Optional(parquet.Timestamp(parquet.Microsecond))
-	stringList     = parquet.Optional(parquet.List(parquet.Optional(parquet.String())))
-)
+// stringList is an optional list of optional strings (the p_any_* and p_rule_tags columns).
+func stringList(name string) *node { return listNode(name, stringLeaf("element", true)) }

@@ -1,15 +1,11 @@
 package lake
 
 import (
-	"unsafe"
-
-	"github.com/parquet-go/parquet-go"
-
 	"github.com/pantherlabs/panther/internal/event"
 	"github.com/pantherlabs/panther/internal/logschema"
 )
 
-// layout mirrors a schema type with the parquet column indexes of its leaves.
+// layout mirrors a schema type with the column indexes of its leaves.
 type layout struct {
 	t      *logschema.Type
 	first  int // index of the first leaf column
@@ -39,30 +35,16 @@ func newLayout(t *logschema.Type, first int) *layout {
 	return l
 }
 
-// shredder turns values into parquet column values with repetition and definition levels
-// (the Dremel encoding of nested data).
+// shredder writes values into the columns of a file with their repetition and definition
+// levels (the Dremel encoding of nested data).
 type shredder struct {
-	cols [][]parquet.Value // per column, values of the current row
-}
-
-func (s *shredder) reset(ncols int) {
-	if cap(s.cols) < ncols {
-		s.cols = make([][]parquet.Value, ncols)
-	}
-	s.cols = s.cols[:ncols]
-	for i := range s.cols {
-		s.cols[i] = s.cols[i][:0]
-	}
-}
-
-func (s *shredder) put(col int, v parquet.Value) {
-	s.cols[col] = append(s.cols[col], v)
+	cols []column
 }
 
 // nulls emits a null for every leaf of l.
 func (s *shredder) nulls(l *layout, rep, def int) {
 	for c := l.first; c < l.first+l.leaves; c++ {
-		s.put(c, parquet.NullValue().Level(rep, def, c))
+		s.cols[c].null(rep, def)
 	}
 }
 
@@ -91,26 +73,22 @@ func (s *shredder) value(l *layout, v *event.Value, rep, def, repDepth int) {
 			s.value(l.elem, &v.Items[i], r, def+2, repDepth+1)
 		}
 	default:
-		s.put(l.first, leafValue(l.t.Kind, v).Level(rep, def+1, l.first))
+		c := &s.cols[l.first]
+		switch l.t.Kind {
+		case logschema.KindString, logschema.KindJSON:
+			c.str(rep, def+1, v.S)
+		case logschema.KindInt, logschema.KindSmallInt:
+			c.int32(rep, def+1, int32(v.N))
+		case logschema.KindBigInt:
+			c.int64(rep, def+1, v.N)
+		case logschema.KindFloat:
+			c.double(rep, def+1, v.Float())
+		case logschema.KindBool:
+			c.boolean(rep, def+1, v.N != 0)
+		case logschema.KindTimestamp:
+			c.int64(rep, def+1, micros(v.N))
+		}
 	}
-}
-
-func leafValue(k logschema.Kind, v *event.Value) parquet.Value {
-	switch k {
-	case logschema.KindString, logschema.KindJSON:
-		return parquet.ByteArrayValue(bytesOf(v.S))
-	case logschema.KindInt, logschema.KindSmallInt:
-		return parquet.Int32Value(int32(v.N))
-	case logschema.KindBigInt:
-		return parquet.Int64Value(v.N)
-	case logschema.KindFloat:
-		return parquet.DoubleValue(v.Float())
-	case logschema.KindBool:
-		return parquet.BooleanValue(v.N != 0)
-	case logschema.KindTimestamp:
-		return parquet.Int64Value(micros(v.N))
-	}
-	return parquet.NullValue()
 }
 
 // micros converts Unix nanoseconds to microseconds, rounding toward negative infinity.
@@ -121,58 +99,34 @@ func micros(ns int64) int64 {
 	return ns / 1000
 }
 
-// bytesOf returns the bytes of s without copying; parquet copies them when buffering.
-func bytesOf(s string) []byte {
-	if s == "" {
-		return []byte{}
-	}
-	return unsafe.Slice(unsafe.StringData(s), len(s))
-}
-
-// str emits a required or optional top-level string column.
+// str emits a required or optional top-level string column; an empty optional string is null.
 func (s *shredder) str(col int, v string, optional bool) {
-	if !optional {
-		s.put(col, parquet.ByteArrayValue(bytesOf(v)).Level(0, 0, col))
-		return
+	switch {
+	case !optional:
+		s.cols[col].str(0, 0, v)
+	case v == "":
+		s.cols[col].null(0, 0)
+	default:
+		s.cols[col].str(0, 1, v)
 	}
-	if v == "" {
-		s.put(col, parquet.NullValue().Level(0, 0, col))
-		return
-	}
-	s.put(col, parquet.ByteArrayValue(bytesOf(v)).Level(0, 1, col))
 }
 
 // timestamp emits a top-level timestamp column; a zero optional time is null.
 func (s *shredder) timestamp(col int, ns int64, optional bool) {
-	if !optional {
-		s.put(col, parquet.Int64Value(micros(ns)).Level(0, 0, col))
-		return
+	switch {
+	case !optional:
+		s.cols[col].int64(0, 0, micros(ns))
+	case ns == 0:
+		s.cols[col].null(0, 0)
+	default:
+		s.cols[col].int64(0, 1, micros(ns))
 	}
-	if ns == 0 {
-		s.put(col, parquet.NullValue().Level(0, 0, col))
-		return
-	}
-	s.put(col, parquet.Int64Value(micros(ns)).Level(0, 1, col))
-}
-
-// int64col emits a top-level optional bigint column.
-func (s *shredder) int64col(col int, n int64, valid bool) {
-	if !valid {
-		s.put(col, parquet.NullValue().Level(0, 0, col))
-		return
-	}
-	s.put(col, parquet.Int64Value(n).Level(0, 1, col))
-}
-
-// boolcol emits a top-level optional boolean column.
-func (s *shredder) boolcol(col int, b bool) {
-	s.put(col, parquet.BooleanValue(b).Level(0, 1, col))
 }
 
 // strings emits a top-level optional list of optional strings; nil or empty is null.
 func (s *shredder) strings(col int, vals []string) {
 	if len(vals) == 0 {
-		s.put(col, parquet.NullValue().Level(0, 0, col))
+		s.cols[col].null(0, 0)
 		return
 	}
 	for i, v := range vals {
@@ -180,14 +134,6 @@ func (s *shredder) strings(col int, vals []string) {
 		if i > 0 {
 			r = 1
 		}
-		s.put(col, parquet.ByteArrayValue(bytesOf(v)).Level(r, 3, col))
+		s.cols[col].str(r, 3, v)
 	}
-}
-
-// row appends the collected columns to row in column order.
-func (s *shredder) row(row parquet.Row) parquet.Row {
-	for _, c := range s.cols {
-		row = append(row, c...)
-	}
-	return row
 }

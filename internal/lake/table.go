@@ -3,8 +3,6 @@ package lake
 import (
 	"sort"
 
-	"github.com/parquet-go/parquet-go"
-
 	"github.com/pantherlabs/panther/internal/event"
 	"github.com/pantherlabs/panther/internal/indicators"
 	"github.com/pantherlabs/panther/internal/logschema"
@@ -53,49 +51,45 @@ var MatchColumns = []string{"p_rule_id", "p_alert_id", "p_alert_context", "p_ale
 type eventTable struct {
 	kind   Kind
 	lt     *logschema.LogType
-	schema *parquet.Schema
+	schema *fileSchema
 	root   *layout
-	ncols  int
 }
 
 func newEventTable(kind Kind, lt *logschema.LogType) *eventTable {
-	b := newGroup(false)
+	root := groupNode("schema", false)
+	add := func(n *node) { root.children = append(root.children, n) }
 	for _, f := range lt.Root.Fields {
-		b.add(f.Column, node(f.Type))
+		add(typeNode(f.Column, f.Type))
 	}
-	b.add("p_log_type", requiredString).
-		add("p_row_id", requiredString).
-		add("p_event_time", requiredTime).
-		add("p_parse_time", requiredTime).
-		add("p_source_id", optionalString).
-		add("p_source_label", optionalString)
+	add(stringLeaf("p_log_type", false))
+	add(stringLeaf("p_row_id", false))
+	add(timeLeaf("p_event_time", false))
+	add(timeLeaf("p_parse_time", false))
+	add(stringLeaf("p_source_id", true))
+	add(stringLeaf("p_source_label", true))
 	for _, k := range indicators.Kinds {
-		b.add(k.Column(), stringList)
+		add(stringList(k.Column()))
 	}
 	if kind == RuleMatches || kind == RuleErrors {
-		b.add("p_rule_id", optionalString).
-			add("p_alert_id", optionalString).
-			add("p_alert_context", parquet.Optional(parquet.JSON())).
-			add("p_alert_creation_time", optionalTime).
-			add("p_alert_update_time", optionalTime).
-			add("p_rule_tags", stringList).
-			add("p_rule_reports", parquet.Optional(parquet.Map(parquet.String(), stringList))).
-			add("p_rule_severity", optionalString).
-			add("p_alert_title", optionalString).
-			add("p_alert_dedup", optionalString)
+		add(stringLeaf("p_rule_id", true))
+		add(stringLeaf("p_alert_id", true))
+		add(jsonLeaf("p_alert_context"))
+		add(timeLeaf("p_alert_creation_time", true))
+		add(timeLeaf("p_alert_update_time", true))
+		add(stringList("p_rule_tags"))
+		add(mapNode("p_rule_reports", stringLeaf("key", false), stringList("value")))
+		add(stringLeaf("p_rule_severity", true))
+		add(stringLeaf("p_alert_title", true))
+		add(stringLeaf("p_alert_dedup", true))
 		if kind == RuleErrors {
-			b.add("p_rule_error", optionalString)
+			add(stringLeaf("p_rule_error", true))
 		}
 	}
-	t := &eventTable{kind: kind, lt: lt, schema: parquet.NewSchema(lt.Table, b.g)}
-	t.root = newLayout(lt.Root, 0)
-	t.ncols = len(t.schema.Columns())
-	return t
+	return &eventTable{kind: kind, lt: lt, schema: newFileSchema(root), root: newLayout(lt.Root, 0)}
 }
 
-// build appends the parquet row of ev (and m for rule data) to row.
-func (t *eventTable) build(sh *shredder, row parquet.Row, ev *event.Event, m *Match) parquet.Row {
-	sh.reset(t.ncols)
+// build writes the column values of ev (and m for rule data).
+func (t *eventTable) build(sh *shredder, ev *event.Event, m *Match) {
 	// The root object is required: its fields start at definition level 0.
 	for i, fl := range t.root.fields {
 		sh.value(fl, &ev.Root.Items[i], 0, 0, 0)
@@ -127,14 +121,14 @@ func (t *eventTable) build(sh *shredder, row parquet.Row, ev *event.Event, m *Ma
 			sh.str(c+11, m.Error, true)
 		}
 	}
-	return sh.row(row)
 }
 
-// reports emits a map<string, list<string>> at columns col (key) and col+1 (value elements).
+// reports emits a map<string, list<string>> at columns col (key) and col+1 (value elements):
+// map defined 1, entry 2 (key required), value list defined 3, entry 4, element 5.
 func (s *shredder) reports(col int, m map[string][]string) {
 	if len(m) == 0 {
-		s.put(col, parquet.NullValue().Level(0, 0, col))
-		s.put(col+1, parquet.NullValue().Level(0, 0, col+1))
+		s.cols[col].null(0, 0)
+		s.cols[col+1].null(0, 0)
 		return
 	}
 	keys := make([]string, 0, len(m))
@@ -147,10 +141,10 @@ func (s *shredder) reports(col int, m map[string][]string) {
 		if i > 0 {
 			r = 1
 		}
-		s.put(col, parquet.ByteArrayValue(bytesOf(k)).Level(r, 2, col))
+		s.cols[col].str(r, 2, k)
 		vals := m[k]
 		if len(vals) == 0 {
-			s.put(col+1, parquet.NullValue().Level(r, 3, col+1))
+			s.cols[col+1].null(r, 3)
 			continue
 		}
 		for j, v := range vals {
@@ -158,7 +152,7 @@ func (s *shredder) reports(col int, m map[string][]string) {
 			if j > 0 {
 				rr = 2
 			}
-			s.put(col+1, parquet.ByteArrayValue(bytesOf(v)).Level(rr, 5, col+1))
+			s.cols[col+1].str(rr, 5, v)
 		}
 	}
 }

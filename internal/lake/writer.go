@@ -4,9 +4,9 @@
 // Each open partition streams into a temporary file that is renamed into place when closed,
 // so readers never see a torn file. Memory is bounded: rows are buffered per partition only up
 // to a row group, the buffered bytes of all partitions share one budget (the largest partition
-// flushes a row group when it is exceeded), and at most MaxOpenFiles partitions are open (the
-// least recently written is closed first). Files are also closed when they reach MaxFileBytes
-// or, with CloseIdle, when older than MaxFileAge.
+// writes its row group out when it is exceeded), and at most MaxOpenFiles partitions are open
+// (the least recently written is closed first). Files are also closed when they reach
+// MaxFileBytes or, with CloseIdle, when older than MaxFileAge.
 package lake
 
 import (
@@ -20,9 +20,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/zstd"
-
 	"github.com/pantherlabs/panther/internal/event"
 )
 
@@ -33,7 +30,7 @@ type Options struct {
 	MaxFileBytes     int64         // default 512 MiB
 	MaxFileAge       time.Duration // default 5 minutes; applied by CloseIdle
 	MaxBufferedBytes int64         // default 256 MiB over all open files
-	RowGroupRows     int64         // default 128 Ki rows
+	RowGroupBytes    int64         // a row group ends when it buffers this much; default 64 MiB
 	Now              func() time.Time
 	// OnFile is called after each file is committed.
 	OnFile func(FileInfo)
@@ -61,8 +58,8 @@ func (o *Options) defaults() {
 	if o.MaxBufferedBytes <= 0 {
 		o.MaxBufferedBytes = 256 << 20
 	}
-	if o.RowGroupRows <= 0 {
-		o.RowGroupRows = 128 << 10
+	if o.RowGroupBytes <= 0 {
+		o.RowGroupBytes = 64 << 20
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -71,12 +68,12 @@ func (o *Options) defaults() {
 
 // Writer writes lake files. It is not safe for concurrent use.
 type Writer struct {
-	opts   Options
-	parts  map[partKey]*partition
-	tables map[tableKey]*eventTable
+	opts    Options
+	parts   map[partKey]*partition
+	tables  map[tableKey]*eventTable
 	sh      shredder
 	seq     int64
-	codec   *zstd.Codec
+	pw      *pageWriter
 	touched []*partition
 }
 
@@ -93,17 +90,15 @@ type partKey struct {
 
 type partition struct {
 	key     partKey
-	schema  *parquet.Schema
+	schema  *fileSchema
 	file    *os.File
 	cw      *countingWriter
-	w       *parquet.Writer
+	fw      *fileWriter
 	tmp     string
 	final   string
 	opened  time.Time
 	lastUse int64
-	rows    int64
-	pending []parquet.Row
-	npend   int
+	npend   int // rows added since the last endRows
 }
 
 type countingWriter struct {
@@ -124,11 +119,9 @@ func NewWriter(o Options) *Writer {
 		opts:   o,
 		parts:  make(map[partKey]*partition),
 		tables: make(map[tableKey]*eventTable),
-		codec:  &zstd.Codec{Level: zstd.SpeedFastest},
+		pw:     newPageWriter(),
 	}
 }
-
-const pendingRows = 256
 
 // WriteEvents writes events of any log types. matches is nil for Logs; for rule matches and
 // errors it holds one Match per event. Strings of the events are copied before it returns.
@@ -144,15 +137,23 @@ func (w *Writer) WriteEvents(kind Kind, evs []*event.Event, matches []*Match) er
 		if matches != nil {
 			m = matches[i]
 		}
-		key := partKey{kind, ev.LogType.Table, hourOf(ev.EventTime)}
-		err := w.addRow(key, tab.schema, func(row parquet.Row) parquet.Row {
-			return tab.build(&w.sh, row, ev, m)
-		})
+		p, err := w.partition(partKey{kind, ev.LogType.Table, hourOf(ev.EventTime)}, tab.schema)
 		if err != nil {
 			return err
 		}
+		w.sh.cols = p.fw.cols
+		tab.build(&w.sh, ev, m)
+		w.added(p)
 	}
 	return w.finish()
+}
+
+// added records a row added to p.
+func (w *Writer) added(p *partition) {
+	p.npend++
+	if p.npend == 1 {
+		w.touched = append(w.touched, p)
+	}
 }
 
 // hourOf returns the Unix seconds of the UTC hour of a Unix nanosecond time.
@@ -172,18 +173,7 @@ func mod(a, b int64) int64 {
 	return m
 }
 
-// next returns a reusable row slot.
-func (p *partition) next() parquet.Row {
-	if p.npend < len(p.pending) {
-		p.npend++
-		return p.pending[p.npend-1][:0]
-	}
-	p.pending = append(p.pending, nil)
-	p.npend++
-	return nil
-}
-
-func (w *Writer) partition(key partKey, schema *parquet.Schema) (*partition, error) {
+func (w *Writer) partition(key partKey, schema *fileSchema) (*partition, error) {
 	w.seq++
 	if p := w.parts[key]; p != nil {
 		if p.schema == schema {
@@ -221,7 +211,7 @@ func PartitionDir(dir string, kind Kind, table string, hour time.Time) string {
 	return filepath.Join(parts...)
 }
 
-func (w *Writer) open(key partKey, schema *parquet.Schema) (*partition, error) {
+func (w *Writer) open(key partKey, schema *fileSchema) (*partition, error) {
 	hour := time.Unix(key.hour, 0).UTC()
 	dir := PartitionDir(w.opts.Dir, key.kind, key.table, hour)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -237,55 +227,44 @@ func (w *Writer) open(key partKey, schema *parquet.Schema) (*partition, error) {
 		return nil, fmt.Errorf("lake: %w", err)
 	}
 	cw := &countingWriter{w: f}
-	pw := parquet.NewWriter(cw, schema,
-		parquet.Compression(w.codec),
-		parquet.MaxRowsPerRowGroup(w.opts.RowGroupRows),
-		parquet.PageBufferSize(256<<10),
-		parquet.CreatedBy("panther", "dev", ""),
-	)
-	return &partition{key: key, schema: schema, file: f, cw: cw, w: pw, tmp: tmp, final: final, opened: w.opts.Now()}, nil
+	fw, err := newFileWriter(cw, schema, w.pw)
+	if err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return nil, fmt.Errorf("lake: %w", err)
+	}
+	return &partition{key: key, schema: schema, file: f, cw: cw, fw: fw, tmp: tmp, final: final, opened: w.opts.Now()}, nil
 }
 
-func (w *Writer) flushPending(p *partition) error {
+// endRows ends the rows added to p since the last call: full pages and row groups are
+// written, and a file that reached its size limit is committed.
+func (w *Writer) endRows(p *partition) error {
 	if p.npend == 0 {
 		return nil
 	}
-	n, err := p.w.WriteRows(p.pending[:p.npend])
-	p.rows += int64(n)
+	n := p.npend
 	p.npend = 0
-	if err != nil {
+	if err := p.fw.endRows(n); err != nil {
 		return fmt.Errorf("lake: writing %s: %w", p.tmp, err)
 	}
-	if p.w.Size() >= w.opts.MaxFileBytes {
+	if p.fw.buffered() >= w.opts.RowGroupBytes {
+		if err := p.fw.flushRowGroup(); err != nil {
+			return fmt.Errorf("lake: writing %s: %w", p.tmp, err)
+		}
+	}
+	if p.fw.size() >= w.opts.MaxFileBytes {
 		return w.closePart(p)
 	}
 	return nil
 }
 
-// writeRows adds rows built by build to the partition of key, creating it with schema.
-func (w *Writer) addRow(key partKey, schema *parquet.Schema, build func(parquet.Row) parquet.Row) error {
-	p, err := w.partition(key, schema)
-	if err != nil {
-		return err
-	}
-	row := p.next()
-	p.pending[p.npend-1] = build(row)
-	if p.npend == 1 {
-		w.touched = append(w.touched, p)
-	}
-	if p.npend >= pendingRows {
-		return w.flushPending(p)
-	}
-	return nil
-}
-
-// finish writes the pending rows of every touched partition and applies the memory budget.
+// finish ends the rows of every touched partition and applies the memory budget.
 func (w *Writer) finish() error {
 	for _, p := range w.touched {
 		if _, open := w.parts[p.key]; !open {
 			continue
 		}
-		if err := w.flushPending(p); err != nil {
+		if err := w.endRows(p); err != nil {
 			return err
 		}
 	}
@@ -294,14 +273,14 @@ func (w *Writer) finish() error {
 }
 
 // enforce applies the memory budget: while the rows buffered in open files exceed it, the
-// largest buffer is flushed to its file as a row group.
+// largest buffer is written to its file as a row group.
 func (w *Writer) enforce() error {
 	for {
 		var total int64
 		var largest *partition
 		var largestSize int64
 		for _, p := range w.parts {
-			b := p.w.Size() - p.cw.n
+			b := p.fw.buffered()
 			total += b
 			if b > largestSize {
 				largest, largestSize = p, b
@@ -310,8 +289,8 @@ func (w *Writer) enforce() error {
 		if total <= w.opts.MaxBufferedBytes || largest == nil {
 			return nil
 		}
-		if err := largest.w.Flush(); err != nil {
-			return fmt.Errorf("lake: flushing %s: %w", largest.tmp, err)
+		if err := largest.fw.flushRowGroup(); err != nil {
+			return fmt.Errorf("lake: writing %s: %w", largest.tmp, err)
 		}
 	}
 }
@@ -329,18 +308,14 @@ func (w *Writer) closeLRU() error {
 	return w.closePart(lru)
 }
 
-// closePart commits a partition's file: close the parquet writer, sync, rename into place.
+// closePart commits a partition's file: write the footer, sync, rename into place.
 func (w *Writer) closePart(p *partition) error {
 	delete(w.parts, p.key)
-	var err error
-	if p.npend > 0 {
-		var n int
-		n, err = p.w.WriteRows(p.pending[:p.npend])
-		p.rows += int64(n)
-		p.npend = 0
-	}
-	if cerr := p.w.Close(); err == nil {
-		err = cerr
+	err := p.fw.endRows(p.npend)
+	p.npend = 0
+	rows := p.fw.numRows
+	if err == nil {
+		err = p.fw.close()
 	}
 	if err == nil {
 		err = p.file.Sync()
@@ -348,7 +323,7 @@ func (w *Writer) closePart(p *partition) error {
 	if cerr := p.file.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil && p.rows == 0 {
+	if err == nil && rows == 0 {
 		return os.Remove(p.tmp)
 	}
 	if err == nil {
@@ -359,7 +334,7 @@ func (w *Writer) closePart(p *partition) error {
 		return fmt.Errorf("lake: committing %s: %w", p.final, err)
 	}
 	if w.opts.OnFile != nil {
-		w.opts.OnFile(FileInfo{Kind: p.key.kind, Table: p.key.table, Path: p.final, Rows: p.rows, Bytes: p.cw.n})
+		w.opts.OnFile(FileInfo{Kind: p.key.kind, Table: p.key.table, Path: p.final, Rows: rows, Bytes: p.cw.n})
 	}
 	return nil
 }

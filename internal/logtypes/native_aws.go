@@ -21,7 +21,9 @@ import (
 // EventBridge detail) are also scanned for indicators by key name, as Panther's AWS
 // extractor did.
 func init() {
-	for _, name := range []string{"AWS.CloudTrail", "AWS.GuardDuty", "AWS.CloudWatchEvents"} {
+	// CloudTrail needs no whole-record scan: its typed fields carry indicators and the decoder
+	// scans its json fields (requestParameters, responseElements, ...) by key name.
+	for _, name := range []string{"AWS.GuardDuty", "AWS.CloudWatchEvents"} {
 		natives[name] = newJSONExtractParser
 		jsonNatives[name] = true
 	}
