@@ -186,6 +186,8 @@ func TestJSONErrors(t *testing.T) {
 		{`{"x":-}`, "expected a digit"},
 		{`{"x":1.}`, "expected a digit after '.'"},
 		{`{"x":tru}`, "expected a value"},
+		{`{"s":t`, "expected a value"},
+		{`{"b":f`, "expected a value"},
 		{`{"j":` + strings.Repeat("[", 600) + strings.Repeat("]", 600) + `}`, "JSON nested too deeply"},
 	}
 	for _, tt := range tests {

@@ -499,9 +499,15 @@ func (s *jsonState) scalarToken() ([]byte, error) {
 	start := s.i
 	switch c := s.data[s.i]; {
 	case c == 't':
-		return s.data[start : start+4], s.literal("true")
+		if err := s.literal("true"); err != nil {
+			return nil, err
+		}
+		return s.data[start:s.i], nil
 	case c == 'f':
-		return s.data[start : start+5], s.literal("false")
+		if err := s.literal("false"); err != nil {
+			return nil, err
+		}
+		return s.data[start:s.i], nil
 	case c == '-' || c >= '0' && c <= '9':
 		if err := s.number(); err != nil {
 			return nil, err
