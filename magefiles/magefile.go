@@ -75,3 +75,15 @@ func Clean() error {
 	}
 	return nil
 }
+
+// Docs groups the documentation targets.
+type Docs mg.Namespace
+
+// LogTypes regenerates docs/log-types.md from the managed schemas.
+func (Docs) LogTypes() error {
+	out, err := sh.Output("go", "run", "./tools/logtypesdoc")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join("docs", "log-types.md"), []byte(out+"\n"), 0o644)
+}
