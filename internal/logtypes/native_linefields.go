@@ -1,0 +1,160 @@
+package logtypes
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/pantherlabs/panther/internal/textparse"
+)
+
+// lineFields collects the named string fields of one text record for decode.Fields, for the
+// native text parsers of Cisco Umbrella, Juniper and Aurora. Plain values are substrings of the
+// line; values the parser builds (JSON arrays, RFC 3339 timestamps) are written
+// to one buffer and turned into strings by done, once the buffer has stopped growing.
+type lineFields struct {
+	fields []textparse.Field
+	buf    []byte
+	built  []lineFieldRange
+}
+
+// lineFieldRange is a field whose value is buf[start:end].
+type lineFieldRange struct {
+	name       string
+	start, end int
+}
+
+func (r *lineFields) reset() {
+	r.fields = r.fields[:0]
+	r.buf = r.buf[:0]
+	r.built = r.built[:0]
+}
+
+// add adds a field unless its value is empty.
+func (r *lineFields) add(name, value string) {
+	if value != "" {
+		r.fields = append(r.fields, textparse.Field{Name: name, Value: value})
+	}
+}
+
+// has reports whether a plain field of that name was added.
+func (r *lineFields) has(name string) bool {
+	for _, f := range r.fields {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// addBuilt adds a field whose value is what the caller appended to r.buf since start. Nothing
+// is added if that is empty.
+func (r *lineFields) addBuilt(name string, start int) {
+	if len(r.buf) > start {
+		r.built = append(r.built, lineFieldRange{name: name, start: start, end: len(r.buf)})
+	}
+}
+
+// addList adds a field holding the JSON array of the items of value separated by sep, each
+// trimmed of surrounding spaces; empty items are left out, and nothing is added when no item
+// remains.
+func (r *lineFields) addList(name, value string, sep byte) {
+	start := len(r.buf)
+	n := 0
+	for value != "" {
+		item := value
+		if i := strings.IndexByte(value, sep); i >= 0 {
+			item, value = value[:i], value[i+1:]
+		} else {
+			value = ""
+		}
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if n == 0 {
+			r.buf = append(r.buf, '[')
+		} else {
+			r.buf = append(r.buf, ',')
+		}
+		r.buf = appendJSONText(r.buf, item)
+		n++
+	}
+	if n == 0 {
+		return
+	}
+	r.buf = append(r.buf, ']')
+	r.addBuilt(name, start)
+}
+
+// addTime adds a field holding t as RFC 3339 text with nanoseconds, in UTC.
+func (r *lineFields) addTime(name string, t time.Time) {
+	start := len(r.buf)
+	r.buf = t.UTC().AppendFormat(r.buf, time.RFC3339Nano)
+	r.addBuilt(name, start)
+}
+
+// done returns the fields, the built ones included. The values alias the record's buffer and
+// the line: they are valid until the next reset.
+func (r *lineFields) done() []textparse.Field {
+	for _, b := range r.built {
+		r.fields = append(r.fields, textparse.Field{Name: b.name, Value: unsafeString(r.buf[b.start:b.end])})
+	}
+	return r.fields
+}
+
+// appendJSONText appends s as a JSON string. Invalid UTF-8 becomes U+FFFD.
+func appendJSONText(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				dst = append(dst, '\\', c)
+			case c < 0x20:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				dst = append(dst, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, "\ufffd"...)
+		} else {
+			dst = append(dst, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(dst, '"')
+}
+
+// shortQuote quotes a value for an error message, cut to a few dozen bytes at a rune boundary.
+func shortQuote(v string) string {
+	const max = 40
+	if len(v) <= max {
+		return fmt.Sprintf("%q", v)
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(v[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%q...", v[:cut])
+}
+
+// allASCIIDigits reports whether s is a non-empty run of ASCII digits.
+func allASCIIDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,127 @@
+package logtypes
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pantherlabs/panther/internal/decode"
+	"github.com/pantherlabs/panther/internal/event"
+	"github.com/pantherlabs/panther/internal/input"
+	"github.com/pantherlabs/panther/internal/logschema"
+)
+
+// embeddedTypeForTest builds a managed type from its embedded schema file alone, so that a
+// test does not depend on the other managed schemas.
+func embeddedTypeForTest(tb testing.TB, path string) *LogType {
+	tb.Helper()
+	data, err := managedFS.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s, err := logschema.Parse(path, data)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	lt, err := Build(s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return lt
+}
+
+// parseForTest parses one record with p and returns the event as JSON (fields in schema
+// order) and whether an event was produced.
+func parseForTest(lt *LogType, p Parser, data string, isJSON bool) (string, bool, error) {
+	d := &decode.Decoder{Arena: &event.Arena{}}
+	v, ok, err := p.Parse(d, &input.Record{Data: []byte(data), JSON: isJSON, Line: 1})
+	if err != nil || !ok {
+		return "", ok, err
+	}
+	return string(event.AppendValue(nil, &v, lt.Root)), true, nil
+}
+
+// fixNow sets the parsers' clock for the duration of the test.
+func fixNow(t *testing.T, now time.Time) {
+	t.Helper()
+	old := Now
+	Now = func() time.Time { return now }
+	t.Cleanup(func() { Now = old })
+}
+
+func TestLineFieldsAddList(t *testing.T) {
+	tests := []struct {
+		value string
+		want  string // "" means no field
+	}{
+		{"a,b,c", `["a","b","c"]`},
+		{"TheComputerName, ADSite,Network", `["TheComputerName","ADSite","Network"]`},
+		{" , ,", ""},
+		{"", ""},
+		{"one", `["one"]`},
+		{`quote " and \ back`, `["quote \" and \\ back"]`},
+		{"a,,b,", `["a","b"]`},
+	}
+	for _, tt := range tests {
+		var r lineFields
+		r.addList("list", tt.value, ',')
+		fields := r.done()
+		switch {
+		case tt.want == "" && len(fields) != 0:
+			t.Errorf("addList(%q) added %v, want nothing", tt.value, fields)
+		case tt.want != "" && (len(fields) != 1 || fields[0].Value != tt.want || fields[0].Name != "list"):
+			t.Errorf("addList(%q) = %v, want list=%s", tt.value, fields, tt.want)
+		}
+	}
+}
+
+func TestLineFieldsBuiltValuesSurviveGrowth(t *testing.T) {
+	var r lineFields
+	r.add("plain", "x")
+	r.addTime("t", time.Date(2024, 3, 5, 14, 22, 10, 123000000, time.FixedZone("CET", 3600)))
+	for i := 0; i < 100; i++ { // grow the buffer well past its first allocation
+		r.addList("l", strings.Repeat("item,", 20), ',')
+	}
+	if !r.has("plain") || r.has("t") || r.has("missing") {
+		t.Fatal("has reports built or missing fields as plain ones")
+	}
+	fields := r.done()
+	if fields[0].Value != "x" || fields[1].Value != "2024-03-05T13:22:10.123Z" {
+		t.Fatalf("fields = %v, want plain=x then the time in UTC", fields[:2])
+	}
+	want := "[" + strings.TrimSuffix(strings.Repeat(`"item",`, 20), ",") + "]"
+	for _, f := range fields[2:] {
+		if f.Value != want {
+			t.Fatalf("list value = %q, want %q", f.Value, want)
+		}
+	}
+}
+
+func TestAppendJSONText(t *testing.T) {
+	for _, s := range []string{"", "plain", `"quoted" \ back`, "tab\tnew\nline\x00nul", "été ✓", "bad \xff utf8", "\u2028"} {
+		got := appendJSONText(nil, s)
+		var back string
+		if err := json.Unmarshal(got, &back); err != nil {
+			t.Errorf("appendJSONText(%q) = %s, not valid JSON: %v", s, got, err)
+			continue
+		}
+		if want := strings.ToValidUTF8(s, "\ufffd"); back != want {
+			t.Errorf("appendJSONText(%q) decodes to %q, want %q", s, back, want)
+		}
+	}
+}
+
+func TestShortQuote(t *testing.T) {
+	if got := shortQuote("abc"); got != `"abc"` {
+		t.Errorf("shortQuote(abc) = %s", got)
+	}
+	long := strings.Repeat("é", 40)
+	got := shortQuote(long)
+	if !strings.HasSuffix(got, `"...`) || len(got) > 50 {
+		t.Errorf("shortQuote(long) = %s, want a cut value ending in \"...", got)
+	}
+	if strings.ContainsRune(got, '\ufffd') {
+		t.Errorf("shortQuote cut a rune in half: %s", got)
+	}
+}
