@@ -1,0 +1,2 @@
+def get_actor(event):
+    return event.get("who")

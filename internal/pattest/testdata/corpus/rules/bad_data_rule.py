@@ -1,0 +1,4 @@
+def rule(event):
+    if event.get("explode"):
+        raise ValueError("boom")
+    return False

@@ -1,0 +1,2 @@
+def title(event):
+    return f"{event.get('rows')} rows"
