@@ -54,16 +54,16 @@ func runIngest(ctx context.Context, env *Env, args []string) int {
 }
 
 type ingestConfig struct {
-	dataDir        string
-	types          []string
-	source         string
-	sourceID       string
-	workers        int
-	maxRecord      int
-	quiet          bool
-	paths          []string
-	detections     detectionConfig
-	summaryWriter  io.Writer
+	dataDir       string
+	types         []string
+	source        string
+	sourceID      string
+	workers       int
+	maxRecord     int
+	quiet         bool
+	paths         []string
+	detections    detectionConfig
+	summaryWriter io.Writer
 }
 
 // ingestFiles runs the pipeline into the data dir's lake and prints the summary.
