@@ -146,7 +146,7 @@ type column struct {
 	nvals    int    // levels in the current page
 	nnulls   int    // nulls in the current page
 
-	chunk             []byte // page headers and compressed pages of the row group
+	chunk             blocks // page headers and compressed pages of the row group
 	chunkValues       int64
 	chunkUncompressed int64
 	nullCount         int64
@@ -222,13 +222,65 @@ func (c *column) boolean(rep, def int, v bool) {
 
 func (c *column) pageBytes() int { return len(c.vals) + len(c.rep) + len(c.def) }
 
-func (c *column) buffered() int { return c.pageBytes() + len(c.chunk) }
+func (c *column) buffered() int { return c.pageBytes() + c.chunk.size }
+
+// memory is what the column's buffers hold, used or not.
+func (c *column) memory() int { return cap(c.vals) + cap(c.rep) + cap(c.def) + c.chunk.memory() }
+
+// blockSize is the size of the blocks that hold compressed column chunks.
+const blockSize = 64 << 10
+
+// blocks is a byte buffer made of fixed-size blocks, so that appending never copies what is
+// already there (a column chunk grows page by page until its row group is written).
+type blocks struct {
+	list [][]byte
+	size int
+}
+
+func (b *blocks) append(pw *pageWriter, data []byte) {
+	for len(data) > 0 {
+		if n := len(b.list); n == 0 || len(b.list[n-1]) == cap(b.list[n-1]) {
+			blk := pw.buf()
+			if cap(blk) < blockSize {
+				blk = make([]byte, 0, blockSize)
+			}
+			b.list = append(b.list, blk[:0:blockSize])
+		}
+		last := &b.list[len(b.list)-1]
+		n := min(len(data), cap(*last)-len(*last))
+		*last = append(*last, data[:n]...)
+		data = data[n:]
+		b.size += n
+	}
+}
+
+func (b *blocks) memory() int { return len(b.list) * blockSize }
+
+// writeTo writes the blocks to w.
+func (b *blocks) writeTo(w io.Writer) error {
+	for _, blk := range b.list {
+		if _, err := w.Write(blk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reset gives the blocks back to the pool.
+func (b *blocks) reset(pw *pageWriter) {
+	for _, blk := range b.list {
+		pw.put(blk)
+	}
+	clear(b.list)
+	b.list, b.size = b.list[:0], 0
+}
 
 // pageWriter holds the scratch buffers and the compressor shared by the columns of a writer,
 // and the column buffers of closed files for reuse (growing a new file's buffers from zero
 // would copy each column's data several times).
 type pageWriter struct {
-	free    [][]byte
+	free      [][]byte
+	freeBytes int
 	enc     *zstd.Encoder
 	page    []byte
 	levels  []byte
@@ -237,26 +289,37 @@ type pageWriter struct {
 	headerP thrift.CompactProtocol
 }
 
+// maxFreeBytes bounds the memory kept in the pool of free buffers.
+const maxFreeBytes = 32 << 20
+
 // buf returns a reusable buffer (empty, with some capacity) or nil.
 func (pw *pageWriter) buf() []byte {
 	if n := len(pw.free); n > 0 {
 		b := pw.free[n-1]
 		pw.free = pw.free[:n-1]
+		pw.freeBytes -= cap(b)
 		return b[:0]
 	}
 	return nil
 }
 
-// release keeps the buffers of a closed file's columns for the next files.
+// put keeps b for reuse if the pool has room; otherwise the garbage collector takes it.
+func (pw *pageWriter) put(b []byte) {
+	if cap(b) >= 4096 && pw.freeBytes+cap(b) <= maxFreeBytes {
+		pw.free = append(pw.free, b)
+		pw.freeBytes += cap(b)
+	}
+}
+
+// release gives the buffers of columns whose data was written back to the pool.
 func (pw *pageWriter) release(cols []column) {
 	for i := range cols {
 		c := &cols[i]
-		for _, b := range [][]byte{c.rep, c.def, c.vals, c.chunk} {
-			if cap(b) >= 4096 && len(pw.free) < 4096 {
-				pw.free = append(pw.free, b)
-			}
+		for _, b := range [][]byte{c.rep, c.def, c.vals} {
+			pw.put(b)
 		}
-		*c = column{}
+		c.chunk.reset(pw)
+		c.rep, c.def, c.vals = nil, nil, nil
 	}
 }
 
@@ -315,8 +378,8 @@ func (pw *pageWriter) flushPage(c *column) error {
 	if err != nil {
 		return err
 	}
-	c.chunk = append(c.chunk, hb...)
-	c.chunk = append(c.chunk, pw.comp...)
+	c.chunk.append(pw, hb)
+	c.chunk.append(pw, pw.comp)
 	c.chunkUncompressed += int64(len(hb) + len(page))
 	c.chunkValues += int64(c.nvals)
 	c.nullCount += int64(c.nnulls)
@@ -350,14 +413,14 @@ type fileWriter struct {
 }
 
 // pageSize is the uncompressed size at which a column's page is ended (at a row boundary).
-const pageSize = 512 << 10
+const pageSize = 128 << 10
 
 func newFileWriter(w *countingWriter, s *fileSchema, pw *pageWriter) (*fileWriter, error) {
 	fw := &fileWriter{w: w, schema: s, pw: pw, cols: make([]column, len(s.columns))}
 	for i := range fw.cols {
 		c := &fw.cols[i]
 		c.spec = &s.columns[i]
-		c.vals, c.chunk = pw.buf(), pw.buf()
+		c.vals = pw.buf()
 		if c.spec.maxRep > 0 {
 			c.rep = pw.buf()
 		}
@@ -385,7 +448,25 @@ func (fw *fileWriter) endRows(n int) error {
 	return nil
 }
 
-// buffered returns the bytes held in memory for the current row group.
+// memory returns the bytes the writer's buffers hold.
+func (fw *fileWriter) memory() int64 {
+	var n int64
+	for i := range fw.cols {
+		n += int64(fw.cols[i].memory())
+	}
+	return n
+}
+
+// shrink writes the buffered rows as a row group and gives the buffers back, to free memory.
+func (fw *fileWriter) shrink() error {
+	if err := fw.flushRowGroup(); err != nil {
+		return err
+	}
+	fw.pw.release(fw.cols)
+	return nil
+}
+
+// buffered returns the bytes of data held in memory for the current row group.
 func (fw *fileWriter) buffered() int64 {
 	var n int64
 	for i := range fw.cols {
@@ -409,7 +490,7 @@ func (fw *fileWriter) flushRowGroup() error {
 			return err
 		}
 		offset := fw.w.n
-		if _, err := fw.w.Write(c.chunk); err != nil {
+		if err := c.chunk.writeTo(fw.w); err != nil {
 			return err
 		}
 		md := format.ColumnMetaData{
@@ -419,14 +500,14 @@ func (fw *fileWriter) flushRowGroup() error {
 			Codec:                 format.Zstd,
 			NumValues:             c.chunkValues,
 			TotalUncompressedSize: c.chunkUncompressed,
-			TotalCompressedSize:   int64(len(c.chunk)),
+			TotalCompressedSize:   int64(c.chunk.size),
 			DataPageOffset:        offset,
 			Statistics:            c.statistics(),
 		}
 		rg.Columns = append(rg.Columns, format.ColumnChunk{FileOffset: offset, MetaData: md})
 		rg.TotalByteSize += c.chunkUncompressed
-		rg.TotalCompressedSize += int64(len(c.chunk))
-		c.chunk = c.chunk[:0]
+		rg.TotalCompressedSize += int64(c.chunk.size)
+		c.chunk.reset(fw.pw)
 		c.chunkValues, c.chunkUncompressed, c.nullCount, c.hasStats = 0, 0, 0, false
 	}
 	fw.rowGroups = append(fw.rowGroups, rg)
@@ -486,6 +567,7 @@ func (fw *fileWriter) close() error {
 	footer = append(footer, "PAR1"...)
 	_, err = fw.w.Write(footer)
 	fw.pw.release(fw.cols)
+	fw.cols = nil
 	return err
 }
 

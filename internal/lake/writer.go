@@ -29,8 +29,8 @@ type Options struct {
 	MaxOpenFiles     int           // default 64
 	MaxFileBytes     int64         // default 512 MiB
 	MaxFileAge       time.Duration // default 5 minutes; applied by CloseIdle
-	MaxBufferedBytes int64         // default 256 MiB over all open files
-	RowGroupBytes    int64         // a row group ends when it buffers this much; default 64 MiB
+	MaxBufferedBytes int64         // memory of the buffers of all open files; default 160 MiB
+	RowGroupBytes    int64         // a row group ends when it buffers this much; default 32 MiB
 	Now              func() time.Time
 	// OnFile is called after each file is committed.
 	OnFile func(FileInfo)
@@ -56,10 +56,10 @@ func (o *Options) defaults() {
 		o.MaxFileAge = 5 * time.Minute
 	}
 	if o.MaxBufferedBytes <= 0 {
-		o.MaxBufferedBytes = 256 << 20
+		o.MaxBufferedBytes = 160 << 20
 	}
 	if o.RowGroupBytes <= 0 {
-		o.RowGroupBytes = 64 << 20
+		o.RowGroupBytes = 32 << 20
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -272,15 +272,15 @@ func (w *Writer) finish() error {
 	return w.enforce()
 }
 
-// enforce applies the memory budget: while the rows buffered in open files exceed it, the
-// largest buffer is written to its file as a row group.
+// enforce applies the memory budget: while the buffers of the open files hold more than it,
+// the file holding most writes its rows as a row group and gives its buffers back.
 func (w *Writer) enforce() error {
 	for {
 		var total int64
 		var largest *partition
 		var largestSize int64
 		for _, p := range w.parts {
-			b := p.fw.buffered()
+			b := p.fw.memory()
 			total += b
 			if b > largestSize {
 				largest, largestSize = p, b
@@ -289,7 +289,7 @@ func (w *Writer) enforce() error {
 		if total <= w.opts.MaxBufferedBytes || largest == nil {
 			return nil
 		}
-		if err := largest.fw.flushRowGroup(); err != nil {
+		if err := largest.fw.shrink(); err != nil {
 			return fmt.Errorf("lake: writing %s: %w", largest.tmp, err)
 		}
 	}
