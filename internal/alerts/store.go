@@ -87,8 +87,9 @@ type Options struct {
 
 // Store keeps alerts in the state database.
 type Store struct {
-	db   *sql.DB
-	opts Options
+	db    *sql.DB
+	opts  Options
+	stmts *statements
 }
 
 // ErrNotFound is returned for an unknown alert ID.
@@ -102,7 +103,11 @@ func Open(ctx context.Context, db *sql.DB, o Options) (*Store, error) {
 	if _, err := db.ExecContext(ctx, schema); err != nil {
 		return nil, fmt.Errorf("alerts: creating tables: %w", err)
 	}
-	return &Store{db: db, opts: o}, nil
+	stmts, err := prepare(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{db: db, opts: o, stmts: stmts}, nil
 }
 
 // Assignment tells the lake writer which alert a match belongs to.
@@ -178,9 +183,10 @@ func (s *Store) Record(ctx context.Context, matches []Match) ([]Assignment, []*A
 	defer tx.Rollback()
 	out := make([]Assignment, len(matches))
 	var raised []*Alert
+	st := s.stmts.in(ctx, tx)
 	for _, id := range order {
 		g := groups[id]
-		a, err := s.upsert(ctx, tx, g, now)
+		a, err := s.upsert(ctx, tx, st, g, now)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -222,34 +228,23 @@ func marshal(v any) any {
 	return string(b)
 }
 
-func (s *Store) upsert(ctx context.Context, tx *sql.Tx, g *group, now time.Time) (*Alert, error) {
+func (s *Store) upsert(ctx context.Context, tx *sql.Tx, st *txStmts, g *group, now time.Time) (*Alert, error) {
 	m := g.rep
-	a, err := getAlert(ctx, tx, g.id)
-	if errors.Is(err, ErrNotFound) {
-		start := windowOf(m.EventTime, period(m))
-		_, err = tx.ExecContext(ctx, `INSERT INTO alerts (id, type, detection_id, display_name, dedup, window_start,
-			window_end, threshold, uses_unique, first_event_time, last_event_time, rep_key, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			g.id, string(m.Type), m.DetectionID, m.DisplayName, m.Dedup, start.Unix(), start.Add(period(m)).Unix(),
-			threshold(m), boolInt(m.HasUnique), g.first.UnixNano(), g.last.UnixNano(), "~", now.UnixNano())
-		if err != nil {
-			return nil, fmt.Errorf("alerts: inserting %s: %w", g.id, err)
-		}
-		if a, err = getAlert(ctx, tx, g.id); err != nil {
-			return nil, err
-		}
-		a.repKey = "~" // greater than any key: the batch's representative wins
-	} else if err != nil {
+	a, err := scanAlert(st.get.QueryRowContext(ctx, g.id))
+	isNew := errors.Is(err, ErrNotFound)
+	if err != nil && !isNew {
 		return nil, err
 	}
+	if isNew {
+		start := windowOf(m.EventTime, period(m))
+		a = &Alert{ID: g.id, Type: m.Type, DetectionID: m.DetectionID, Dedup: m.Dedup, WindowStart: start,
+			WindowEnd: start.Add(period(m)), Threshold: threshold(m), FirstEventTime: g.first.UTC(),
+			LastEventTime: g.last.UTC(), Status: StatusOpen, usesUnique: m.HasUnique, repKey: "~"}
+	}
 	if g.repKey < a.repKey {
-		_, err := tx.ExecContext(ctx, `UPDATE alerts SET rep_key=?, title=?, severity=?, description=?, reference=?,
-			runbook=?, context=?, destinations=?, output_ids=?, tags=?, reports=?, error_message=?, display_name=? WHERE id=?`,
-			g.repKey, m.Title, m.Severity, m.Description, m.Reference, m.Runbook, marshal(m.Context),
-			marshal(m.Destinations), marshal(m.OutputIDs), marshal(m.Tags), marshal(m.Reports), m.ErrorMessage, m.DisplayName, g.id)
-		if err != nil {
-			return nil, fmt.Errorf("alerts: updating %s: %w", g.id, err)
-		}
+		a.repKey, a.Title, a.Severity, a.Description, a.Reference, a.Runbook = g.repKey, m.Title, m.Severity, m.Description, m.Reference, m.Runbook
+		a.Context, a.Destinations, a.OutputIDs, a.Tags, a.Reports = m.Context, m.Destinations, m.OutputIDs, m.Tags, m.Reports
+		a.ErrorMessage, a.DisplayName = m.ErrorMessage, m.DisplayName
 	}
 	types := map[string]bool{}
 	for _, t := range a.LogTypes {
@@ -258,17 +253,16 @@ func (s *Store) upsert(ctx context.Context, tx *sql.Tx, g *group, now time.Time)
 	for t := range g.types {
 		types[t] = true
 	}
-	logTypes := make([]string, 0, len(types))
+	a.LogTypes = a.LogTypes[:0]
 	for t := range types {
-		logTypes = append(logTypes, t)
+		a.LogTypes = append(a.LogTypes, t)
 	}
-	sort.Strings(logTypes)
-	first, last := a.FirstEventTime, a.LastEventTime
-	if g.first.Before(first) {
-		first = g.first
+	sort.Strings(a.LogTypes)
+	if g.first.Before(a.FirstEventTime) {
+		a.FirstEventTime = g.first.UTC()
 	}
-	if g.last.After(last) {
-		last = g.last
+	if g.last.After(a.LastEventTime) {
+		a.LastEventTime = g.last.UTC()
 	}
 	// Count the matches whose events this alert has not counted yet.
 	var added int64
@@ -278,7 +272,7 @@ func (s *Store) upsert(ctx context.Context, tx *sql.Tx, g *group, now time.Time)
 			added++
 			continue
 		}
-		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO alert_events (alert_id, event_key) VALUES (?, ?)`, g.id, key)
+		res, err := st.event.ExecContext(ctx, g.id, key)
 		if err != nil {
 			return nil, fmt.Errorf("alerts: %w", err)
 		}
@@ -286,49 +280,82 @@ func (s *Store) upsert(ctx context.Context, tx *sql.Tx, g *group, now time.Time)
 			added++
 		}
 	}
-	uniqueCount := a.UniqueCount
 	if !a.Raised && len(g.uniques) > 0 {
 		// Distinct values count toward the threshold; they are kept only until it is reached.
 		for v := range g.uniques {
-			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO alert_unique (alert_id, value) VALUES (?, ?)`, g.id, v); err != nil {
+			if _, err := st.unique.ExecContext(ctx, g.id, v); err != nil {
 				return nil, fmt.Errorf("alerts: %w", err)
 			}
 		}
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM alert_unique WHERE alert_id=?`, g.id).Scan(&uniqueCount); err != nil {
+		if err := st.uniqueCount.QueryRowContext(ctx, g.id).Scan(&a.UniqueCount); err != nil {
 			return nil, fmt.Errorf("alerts: %w", err)
 		}
 	}
-	count := a.EventCount + added
-	progress := count
+	a.EventCount += added
+	progress := a.EventCount
 	if a.usesUnique {
-		progress = uniqueCount
+		progress = a.UniqueCount
 	}
-	raise := !a.Raised && progress >= int64(a.Threshold)
-	createdAt := a.CreatedAt
-	if raise {
-		createdAt = now
+	a.justRaised = !a.Raised && progress >= int64(a.Threshold)
+	if a.justRaised {
+		a.Raised, a.CreatedAt = true, now
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE alerts SET event_count=?, unique_count=?, first_event_time=?, last_event_time=?,
-		log_types=?, raised=?, created_at=?, updated_at=? WHERE id=?`,
-		count, uniqueCount, first.UnixNano(), last.UnixNano(), marshal(logTypes), boolInt(a.Raised || raise),
-		timeOrZero(createdAt), now.UnixNano(), g.id)
+	a.UpdatedAt = now
+	_, err = st.put.ExecContext(ctx, a.ID, string(a.Type), a.DetectionID, a.DisplayName, a.Dedup, a.WindowStart.Unix(),
+		a.WindowEnd.Unix(), a.Threshold, boolInt(a.usesUnique), a.EventCount, a.UniqueCount, a.FirstEventTime.UnixNano(),
+		a.LastEventTime.UnixNano(), marshal(a.LogTypes), a.Title, a.Severity, a.Description, a.Reference, a.Runbook,
+		marshal(a.Context), marshal(a.Destinations), marshal(a.OutputIDs), marshal(a.Tags), marshal(a.Reports),
+		a.ErrorMessage, a.repKey, boolInt(a.Raised), string(a.Status), a.Assignee, timeOrZero(a.CreatedAt), now.UnixNano())
 	if err != nil {
-		return nil, fmt.Errorf("alerts: updating %s: %w", g.id, err)
+		return nil, fmt.Errorf("alerts: storing %s: %w", g.id, err)
 	}
-	if raise {
-		if err := history(ctx, tx, g.id, now, "panther", "raised", "", fmt.Sprintf("%d matches", count)); err != nil {
+	if a.justRaised {
+		if err := history(ctx, tx, g.id, now, "panther", "raised", "", fmt.Sprintf("%d matches", a.EventCount)); err != nil {
 			return nil, err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM alert_unique WHERE alert_id=?`, g.id); err != nil {
-			return nil, fmt.Errorf("alerts: %w", err)
+		if a.usesUnique {
+			if _, err := st.uniqueDel.ExecContext(ctx, g.id); err != nil {
+				return nil, fmt.Errorf("alerts: %w", err)
+			}
 		}
 	}
-	a, err = getAlert(ctx, tx, g.id)
-	if err != nil {
-		return nil, err
-	}
-	a.justRaised = raise
 	return a, nil
+}
+
+// statements are the prepared statements of Record.
+type statements struct {
+	get, put, event, unique, uniqueCount, uniqueDel *sql.Stmt
+}
+
+// txStmts are the statements bound to one transaction.
+type txStmts statements
+
+func (s *statements) in(ctx context.Context, tx *sql.Tx) *txStmts {
+	return &txStmts{get: tx.StmtContext(ctx, s.get), put: tx.StmtContext(ctx, s.put), event: tx.StmtContext(ctx, s.event),
+		unique: tx.StmtContext(ctx, s.unique), uniqueCount: tx.StmtContext(ctx, s.uniqueCount), uniqueDel: tx.StmtContext(ctx, s.uniqueDel)}
+}
+
+func prepare(ctx context.Context, db *sql.DB) (*statements, error) {
+	var st statements
+	for _, p := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&st.get, `SELECT ` + alertColumns + ` FROM alerts WHERE id=?`},
+		{&st.put, `INSERT OR REPLACE INTO alerts (` + alertColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+			?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&st.event, `INSERT OR IGNORE INTO alert_events (alert_id, event_key) VALUES (?, ?)`},
+		{&st.unique, `INSERT OR IGNORE INTO alert_unique (alert_id, value) VALUES (?, ?)`},
+		{&st.uniqueCount, `SELECT count(*) FROM alert_unique WHERE alert_id=?`},
+		{&st.uniqueDel, `DELETE FROM alert_unique WHERE alert_id=?`},
+	} {
+		stmt, err := db.PrepareContext(ctx, p.sql)
+		if err != nil {
+			return nil, fmt.Errorf("alerts: preparing statements: %w", err)
+		}
+		*p.dst = stmt
+	}
+	return &st, nil
 }
 
 func boolInt(b bool) int {

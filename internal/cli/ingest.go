@@ -13,6 +13,7 @@ import (
 
 	"github.com/pantherlabs/panther/internal/ingest"
 	"github.com/pantherlabs/panther/internal/lake"
+	"github.com/pantherlabs/panther/internal/pyrun"
 )
 
 func runIngest(ctx context.Context, env *Env, args []string) int {
@@ -28,6 +29,7 @@ func runIngest(ctx context.Context, env *Env, args []string) int {
 	noDets := f.Bool("no-detections", false, "do not run detections")
 	python := f.String("python", "", "Python interpreter for Python detections (default python3)")
 	ruleTimeout := f.Duration("rule-timeout", 0, "time limit of one rule call (default 15s)")
+	ruleStats := f.Int("rule-stats", 0, "after the run, print the N Python rules that took the most time")
 	paths, code, ok := f.parse(args)
 	if !ok {
 		return code
@@ -45,7 +47,7 @@ func runIngest(ctx context.Context, env *Env, args []string) int {
 	res, err := ingestFiles(ctx, env, ingestConfig{
 		dataDir: f.DataDir(), types: types, source: *source, sourceID: *sourceID,
 		workers: *workers, maxRecord: *maxRecord, quiet: *quiet, paths: paths,
-		detections: detectionConfig{dir: *dets, off: *noDets, python: *python, ruleTimeout: *ruleTimeout},
+		detections: detectionConfig{dir: *dets, off: *noDets, python: *python, ruleTimeout: *ruleTimeout, stats: *ruleStats},
 	})
 	if err != nil {
 		return errorf(env, "ingest: %v", err)
@@ -96,7 +98,9 @@ func ingestFiles(ctx context.Context, env *Env, c ingestConfig) (*ingest.Stats, 
 		return nil, err
 	}
 	defer st.Close()
-	dr, err := startDetections(ctx, c.dataDir, c.detections, st, w, env.Stderr)
+	// The detections write rule matches with their own writer: sinks run concurrently.
+	mw := lake.NewWriter(lake.Options{Dir: lakeDir})
+	dr, err := startDetections(ctx, c.dataDir, c.detections, st, mw, env.Stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +129,9 @@ func ingestFiles(ctx context.Context, env *Env, c ingestConfig) (*ingest.Stats, 
 	if err := w.Close(); err != nil && runErr == nil {
 		runErr = err
 	}
+	if err := mw.Close(); err != nil && runErr == nil {
+		runErr = err
+	}
 	if runErr != nil {
 		return stats, runErr
 	}
@@ -137,12 +144,33 @@ func ingestFiles(ctx context.Context, env *Env, c ingestConfig) (*ingest.Stats, 
 		if dr != nil {
 			fmt.Fprintf(out, "%d rules ran: %d matches, %d rule errors, %d alerts raised\n",
 				len(dr.engine.Rules()), dr.sink.Matches, dr.sink.Errors, len(dr.sink.Raised))
+			if c.detections.stats > 0 {
+				printRuleStats(out, dr.engine.Stats(), c.detections.stats, dr.engine.Skips)
+			}
 		}
 	}
 	if dr != nil && len(dr.sink.Raised) > 0 {
 		deliverDue(ctx, st, out)
 	}
 	return stats, nil
+}
+
+// printRuleStats prints the rules that took the most time in Python.
+func printRuleStats(w io.Writer, stats []pyrun.DetectionStats, n int, skips int64) {
+	fmt.Fprintf(w, "\nslowest Python rules (%d rule calls skipped by their leading tests):\n", skips)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RULE\tCALLS\tMATCHES\tERRORS\tTOTAL\tPER CALL")
+	for i, s := range stats {
+		if i == n {
+			break
+		}
+		per := time.Duration(0)
+		if s.Calls > 0 {
+			per = s.Time / time.Duration(s.Calls)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\n", s.ID, s.Calls, s.Matches, s.Errors, s.Time.Round(time.Microsecond), per)
+	}
+	tw.Flush()
 }
 
 func printSummary(w io.Writer, s *ingest.Stats, elapsed time.Duration) {

@@ -68,6 +68,7 @@ type detectionConfig struct {
 	python      string
 	ruleTimeout time.Duration
 	workers     int
+	stats       int // print the N slowest rules: measure the time of each
 }
 
 // detectionRun is the detection side of an ingest.
@@ -87,7 +88,7 @@ func startDetections(ctx context.Context, dataDir string, c detectionConfig, st 
 	}
 	eng, err := detect.New(ctx, col, detect.Options{
 		Python: c.python, CallTimeout: c.ruleTimeout, Workers: c.workers,
-		KVPath: filepath.Join(dataDir, "kv.db"), Stderr: log,
+		KVPath: filepath.Join(dataDir, "kv.db"), Stderr: log, Profile: c.stats > 0,
 	})
 	if err != nil {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pantherlabs/panther/internal/analysis"
 	"github.com/pantherlabs/panther/internal/event"
+	"github.com/pantherlabs/panther/internal/logschema"
 	"github.com/pantherlabs/panther/internal/pyrun"
 )
 
@@ -25,32 +26,42 @@ type Options struct {
 	KVPath      string        // the key-value store of panther_detection_helpers.caching
 	Stderr      io.Writer     // what rules print; default discarded
 	Profile     bool          // measure the time spent in each rule
+	// NoGuards sends every event to every Python rule of its log type, instead of skipping the
+	// rules whose leading tests show they return False (see guard.go).
+	NoGuards bool
 }
 
 // Rule is a live rule.
 type Rule struct {
 	*analysis.Detection
 	python bool
+	// guards holds the rule's guard compiled for each log type (see guard.go).
+	guards map[*logschema.LogType][]guardCond
 }
 
 // Engine evaluates rules on events. Evaluate is not safe for concurrent use.
 type Engine struct {
-	pool   *pyrun.Pool
-	byType map[string][]*Rule
-	rules  []*Rule
-	sels   map[string]*pyrun.Selection
+	pool     *pyrun.Pool
+	noGuards bool
+	byType   map[string][]*Rule
+	rules    []*Rule
+	sels     map[string]*pyrun.Selection
 	// Skipped lists the enabled rules that cannot run, with why (a derived rule without its
 	// base, a Python rule that failed to load).
 	Skipped map[string]string
 
 	buf  []byte
 	offs []int
+
+	// Skips counts the (event, Python rule) pairs whose guard showed the rule cannot match.
+	Skips int64
 }
 
 // New prepares the enabled rules of col for live evaluation and starts the Python workers if
 // any rule needs them.
 func New(ctx context.Context, col *analysis.Collection, o Options) (*Engine, error) {
-	e := &Engine{byType: make(map[string][]*Rule), sels: make(map[string]*pyrun.Selection), Skipped: make(map[string]string)}
+	e := &Engine{byType: make(map[string][]*Rule), sels: make(map[string]*pyrun.Selection), Skipped: make(map[string]string),
+		noGuards: o.NoGuards}
 	var pyDets []*analysis.Detection
 	for _, d := range col.Detections {
 		if d.Type != analysis.TypeRule || !d.Enabled {
@@ -79,7 +90,8 @@ func New(ctx context.Context, col *analysis.Collection, o Options) (*Engine, err
 	}
 	if len(pyDets) > 0 {
 		pool, err := pyrun.New(ctx, pyrun.Options{Python: o.Python, Workers: o.Workers, CallTimeout: o.CallTimeout,
-			MemoryLimit: o.MemoryLimit, KVPath: o.KVPath, Stderr: o.Stderr, Profile: o.Profile}, PythonContent(col, pyDets))
+			MemoryLimit: o.MemoryLimit, KVPath: o.KVPath, Stderr: o.Stderr, Profile: o.Profile, TrustedJSON: true},
+			PythonContent(col, pyDets))
 		if err != nil {
 			return nil, err
 		}
@@ -146,13 +158,20 @@ func (e *Engine) Evaluate(ctx context.Context, evs []*event.Event) ([]Outcome, e
 		if len(rules) == 0 {
 			continue
 		}
-		start := len(e.buf)
-		e.buf = event.AppendJSON(e.buf, ev)
-		js := e.buf[start:]
+		// The event's JSON is built only if a Go-evaluated part or a Python rule needs it.
+		var js []byte
+		jsonOf := func() []byte {
+			if js == nil {
+				start := len(e.buf)
+				e.buf = event.AppendJSON(e.buf, ev)
+				js = e.buf[start:]
+			}
+			return js
+		}
 		var m map[string]any // decoded only when a Go-evaluated part needs it
 		decoded := func() map[string]any {
 			if m == nil {
-				m = decodeMap(js)
+				m = decodeMap(jsonOf())
 			}
 			return m
 		}
@@ -162,6 +181,10 @@ func (e *Engine) Evaluate(ctx context.Context, evs []*event.Event) ([]Outcome, e
 				continue
 			}
 			if r.python {
+				if !e.noGuards && !mayMatch(e.guard(r, ev.LogType), ev) {
+					e.Skips++
+					continue
+				}
 				pyIDs = append(pyIDs, r.ID)
 				continue
 			}
@@ -174,7 +197,7 @@ func (e *Engine) Evaluate(ctx context.Context, evs []*event.Event) ([]Outcome, e
 			if err != nil {
 				return nil, err
 			}
-			pyEvents = append(pyEvents, pyrun.Event{Data: js, Detections: sel})
+			pyEvents = append(pyEvents, pyrun.Event{Data: jsonOf(), Detections: sel})
 			pyIndex = append(pyIndex, i)
 		}
 	}
@@ -205,6 +228,19 @@ func (e *Engine) Evaluate(ctx context.Context, evs []*event.Event) ([]Outcome, e
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Event < out[j].Event })
 	return out, nil
+}
+
+// guard returns the rule's guard for a log type, compiling it the first time.
+func (e *Engine) guard(r *Rule, lt *logschema.LogType) []guardCond {
+	if g, ok := r.guards[lt]; ok {
+		return g
+	}
+	if r.guards == nil {
+		r.guards = make(map[*logschema.LogType][]guardCond)
+	}
+	g := compileGuard(e.pool.Guard(r.ID), lt)
+	r.guards[lt] = g
+	return g
 }
 
 func (e *Engine) selection(ids []string) (*pyrun.Selection, error) {

@@ -4,8 +4,9 @@
 // accepts are quarantined with their reasons; nothing is dropped.
 //
 // Files are parsed concurrently, one goroutine per file up to Options.Workers; batches go
-// through a bounded channel to a single consumer goroutine that runs the sinks in order, so
-// sinks need no locking and memory stays bounded by the number of batches in flight.
+// through bounded channels to one goroutine per sink, in order, so a sink needs no locking (it
+// is called from one goroutine), sinks overlap on consecutive batches, and memory stays bounded
+// by the number of batches in flight.
 package ingest
 
 import (
@@ -116,20 +117,48 @@ func (p *Pipeline) Run(ctx context.Context, paths []string) (*Stats, error) {
 	full := make(chan *Batch, cap(p.free))
 	stats := &Stats{Types: make(map[string]*TypeStats)}
 
-	// The consumer runs the sinks on each batch in order, then recycles it.
-	var sinkErr error
-	consumerDone := make(chan struct{})
-	go func() {
-		defer close(consumerDone)
-		for b := range full {
-			if sinkErr == nil {
-				for _, s := range p.opts.Sinks {
+	// Each sink runs in its own goroutine: a batch goes through the sinks in order, so the lake
+	// can write one batch while the detections of the previous one run. The last stage counts
+	// the batch and recycles it. After a sink fails, batches still flow (and are recycled)
+	// but no sink sees them.
+	var (
+		errMu   sync.Mutex
+		sinkErr error
+	)
+	failed := func() bool {
+		errMu.Lock()
+		defer errMu.Unlock()
+		return sinkErr != nil
+	}
+	in := full
+	var stages sync.WaitGroup
+	for _, s := range p.opts.Sinks {
+		out := make(chan *Batch, cap(p.free))
+		stages.Add(1)
+		go func(s Sink, in <-chan *Batch, out chan<- *Batch) {
+			defer stages.Done()
+			defer close(out)
+			for b := range in {
+				if !failed() {
 					if err := s.Consume(b); err != nil {
-						sinkErr = err
+						errMu.Lock()
+						if sinkErr == nil {
+							sinkErr = err
+						}
+						errMu.Unlock()
 						cancel()
-						break
 					}
 				}
+				out <- b
+			}
+		}(s, in, out)
+		in = out
+	}
+	consumerDone := make(chan struct{})
+	go func(in <-chan *Batch) {
+		defer close(consumerDone)
+		for b := range in {
+			if !failed() {
 				for lt, n := range b.Bytes {
 					ts := stats.Types[lt]
 					if ts == nil {
@@ -146,7 +175,7 @@ func (p *Pipeline) Run(ctx context.Context, paths []string) (*Stats, error) {
 			b.reset()
 			p.free <- b
 		}
-	}()
+	}(in)
 
 	// Producers: one goroutine per file, at most Workers at once.
 	var (
@@ -178,6 +207,7 @@ func (p *Pipeline) Run(ctx context.Context, paths []string) (*Stats, error) {
 	}
 	wg.Wait()
 	close(full)
+	stages.Wait()
 	<-consumerDone
 
 	stats.Files = len(paths)
@@ -187,6 +217,8 @@ func (p *Pipeline) Run(ctx context.Context, paths []string) (*Stats, error) {
 			stats.FileErrors = append(stats.FileErrors, err)
 		}
 	}
+	errMu.Lock()
+	defer errMu.Unlock()
 	if sinkErr != nil {
 		return stats, sinkErr
 	}

@@ -281,12 +281,12 @@ func (b *blocks) reset(pw *pageWriter) {
 type pageWriter struct {
 	free      [][]byte
 	freeBytes int
-	enc     *zstd.Encoder
-	page    []byte
-	levels  []byte
-	packed  []byte
-	comp    []byte
-	headerP thrift.CompactProtocol
+	enc       *zstd.Encoder
+	page      []byte
+	levels    []byte
+	packed    []byte
+	comp      []byte
+	headerP   thrift.CompactProtocol
 }
 
 // maxFreeBytes bounds the memory kept in the pool of free buffers.

@@ -11,7 +11,7 @@ import (
 // pythonFS holds the worker program and the panther_core and
 // panther_detection_helpers packages.
 //
-//go:embed python/pyrun_worker.py python/panther_core/*.py python/panther_detection_helpers/*.py
+//go:embed python/pyrun_worker.py python/pyrun_guards.py python/panther_core/*.py python/panther_detection_helpers/*.py
 var pythonFS embed.FS
 
 const workerScript = "pyrun_worker.py"

@@ -144,15 +144,18 @@ func (p *Pool) Evaluate(ctx context.Context, events []Event) ([]Result, error) {
 		return nil, err
 	}
 	defer p.active.Done()
-	for i, e := range events {
-		if e.Detections == nil {
-			continue
-		}
-		if err := checkObject(e.Data); err != nil {
-			return nil, fmt.Errorf("pyrun: Evaluate: events[%d].Data: %w", i, err)
+	if !p.opts.TrustedJSON {
+		for i, e := range events {
+			if e.Detections == nil {
+				continue
+			}
+			if err := checkObject(e.Data); err != nil {
+				return nil, fmt.Errorf("pyrun: Evaluate: events[%d].Data: %w", i, err)
+			}
 		}
 	}
-	size := p.opts.BatchSize
+	// Chunks of at most BatchSize events, and enough of them to keep every worker busy.
+	size := max(1, min(p.opts.BatchSize, (len(events)+len(p.slots)-1)/len(p.slots)))
 	nchunks := (len(events) + size - 1) / size
 	out := make([][]Result, nchunks)
 	errs := make([]error, nchunks)

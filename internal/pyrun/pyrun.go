@@ -78,6 +78,9 @@ type Options struct {
 	// BatchSize is the number of events sent to a worker in one frame;
 	// default 256.
 	BatchSize int
+	// TrustedJSON skips the validation of each event's JSON in Evaluate, for callers that
+	// produce it with an encoder (an invalid event then fails its whole frame).
+	TrustedJSON bool
 }
 
 // Module is the source of one Python module.
@@ -159,6 +162,38 @@ type Pool struct {
 
 	statsMu sync.Mutex
 	stats   []DetectionStats
+
+	guardsMu sync.Mutex
+	guards   map[string][]GuardCond
+}
+
+// GuardCond is one condition of a rule's guard: the leading tests of its rule() function that
+// decide, without side effects, that it returns False (see python/pyrun_guards.py). A rule
+// can only match an event on which every condition of its guard holds.
+type GuardCond struct {
+	// Path is the field read: event.get(Path[0]) or event.deep_get(Path...).
+	Path []string `json:"path"`
+	// Default is the value read when the field is missing (or, for deep_get, null).
+	Default any `json:"default"`
+	// Op is eq, ne, in, notin, none, notnone, truthy or falsy.
+	Op string `json:"op"`
+	// Values are the constants compared with: strings, json.Number, bools and nils.
+	Values []any `json:"values"`
+}
+
+// Guard returns the guard of a rule, nil when it has none.
+func (p *Pool) Guard(id string) []GuardCond {
+	p.guardsMu.Lock()
+	defer p.guardsMu.Unlock()
+	return p.guards[id]
+}
+
+func (p *Pool) recordGuards(g map[string][]GuardCond) {
+	p.guardsMu.Lock()
+	defer p.guardsMu.Unlock()
+	if p.guards == nil { // every worker loads the same content: the first one's guards serve
+		p.guards = g
+	}
 }
 
 // SetupError describes why a detection, data model or global could not be

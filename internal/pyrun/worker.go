@@ -120,10 +120,13 @@ func (p *Pool) startWorker(ctx context.Context, slot int) (*worker, error) {
 		return nil, fmt.Errorf("pyrun: worker %d: load content: %w", slot, err)
 	}
 	var lr struct {
-		Fatal  string               `json:"fatal"`
-		Errors map[string]wireError `json:"errors"`
+		Fatal  string                 `json:"fatal"`
+		Errors map[string]wireError   `json:"errors"`
+		Guards map[string][]GuardCond `json:"guards"`
 	}
-	if err := json.Unmarshal(resp, &lr); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(resp))
+	dec.UseNumber()
+	if err := dec.Decode(&lr); err != nil {
 		w.stop()
 		return nil, fmt.Errorf("pyrun: worker %d: decode load response: %w", slot, err)
 	}
@@ -132,6 +135,7 @@ func (p *Pool) startWorker(ctx context.Context, slot int) (*worker, error) {
 		return nil, fmt.Errorf("pyrun: worker %d: load content: %s", slot, lr.Fatal)
 	}
 	p.recordSetupErrors(lr.Errors)
+	p.recordGuards(lr.Guards)
 	return w, nil
 }
 

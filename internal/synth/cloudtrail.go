@@ -118,6 +118,27 @@ var calls = []apiCall{
 	}, nil},
 }
 
+// routine are the indexes of calls that make up most of real CloudTrail traffic: reads and
+// service-to-service calls.
+var routine = func() (idx []int) {
+	for i, c := range calls {
+		switch c.name {
+		case "GetObject", "DescribeInstances", "AssumeRole", "Decrypt", "Invoke", "ListDetectors", "CreateLogStream", "PutObject":
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}()
+
+// pickCall picks a call: 9 in 10 are routine, the rest any call (including the sensitive ones
+// detections look for), as in an account's real trail.
+func pickCall(r *rand.Rand) apiCall {
+	if r.IntN(10) > 0 {
+		return calls[routine[r.IntN(len(routine))]]
+	}
+	return pick(r, calls)
+}
+
 // CloudTrail writes n CloudTrail events, one JSON object per line, to w. Events vary in
 // service, action, identity type, region, parameters and errors; their size averages about
 // 1.5 KB like real management events.
@@ -128,7 +149,7 @@ func CloudTrail(w io.Writer, n int, seed uint64) error {
 	var b strings.Builder
 	for i := 0; i < n; i++ {
 		b.Reset()
-		c := pick(r, calls)
+		c := pickCall(r)
 		acct := pick(r, accounts)
 		t := start.Add(time.Duration(i)*37*time.Millisecond + time.Duration(r.IntN(1000))*time.Millisecond)
 		b.WriteString(`{"eventVersion":"1.09","userIdentity":`)
@@ -147,7 +168,7 @@ func CloudTrail(w io.Writer, n int, seed uint64) error {
 		}
 		fmt.Fprintf(&b, `,"eventTime":"%s","eventSource":"%s","eventName":"%s","awsRegion":"%s","sourceIPAddress":"%s","userAgent":"%s"`,
 			t.Format(time.RFC3339), c.source, c.name, pick(r, regions), ip(r), pick(r, agents))
-		failed := r.IntN(12) == 0
+		failed := r.IntN(40) == 0
 		if failed {
 			b.WriteString(`,"errorCode":"AccessDenied","errorMessage":"User is not authorized to perform this operation because no identity-based policy allows the action"`)
 		}

@@ -34,6 +34,8 @@ import uuid
 from collections.abc import Mapping
 from unittest.mock import MagicMock, patch
 
+import pyrun_guards
+
 NONE = 0xFFFFFFFF
 MAX_FIELD = 1000
 MAX_DEDUP = 1000
@@ -216,6 +218,7 @@ class Detection:
         self.fn = None
         self.aux = []
         self.error = None
+        self.guard = []
         self.load()
 
     def load(self):
@@ -231,6 +234,11 @@ class Detection:
                 self.fn = getattr(module, self.matcher)
             self.module = module
             self.aux = [(name, getattr(module, name)) for name in AUX_ORDER if hasattr(module, name)]
+            if self.kind == "rule":
+                try:
+                    self.guard = pyrun_guards.extract(module, self.source)
+                except Exception:  # a guard is an optimisation: never let it break loading
+                    self.guard = []
         except BaseException as exc:
             self.error = _setup_error(exc, self.path)
 
@@ -372,6 +380,7 @@ def op_load(msg):
         "pid": os.getpid(),
         "python": "%d.%d.%d" % sys.version_info[:3],
         "errors": errors,
+        "guards": {det.id: det.guard for det in dets if det.guard and det.error is None},
     }
 
 

@@ -1,0 +1,79 @@
+package detect_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/pantherlabs/panther/internal/analysis"
+	"github.com/pantherlabs/panther/internal/decode"
+	"github.com/pantherlabs/panther/internal/detect"
+	"github.com/pantherlabs/panther/internal/event"
+	"github.com/pantherlabs/panther/internal/logtypes"
+	"github.com/pantherlabs/panther/internal/synth"
+)
+
+// cloudTrailEvents decodes n synthetic CloudTrail events with the managed schema.
+func cloudTrailEvents(b *testing.B, n int) []*event.Event {
+	b.Helper()
+	reg, err := logtypes.Managed()
+	if err != nil {
+		b.Fatal(err)
+	}
+	lt := reg.Get("AWS.CloudTrail")
+	var buf bytes.Buffer
+	if err := synth.CloudTrail(&buf, n, 3); err != nil {
+		b.Fatal(err)
+	}
+	dec := &decode.Decoder{Arena: &event.Arena{}}
+	var evs []*event.Event
+	sc := bufio.NewScanner(&buf)
+	sc.Buffer(nil, 1<<20)
+	for i := 0; sc.Scan(); i++ {
+		v, err := dec.JSON(lt.Root, sc.Bytes())
+		if err != nil {
+			b.Fatal(err)
+		}
+		t, _ := decode.EventTime(lt.LogType, &v)
+		evs = append(evs, &event.Event{LogType: lt.LogType, Root: v, EventTime: t, ParseTime: t, RowID: fmt.Sprint(i)})
+	}
+	return evs
+}
+
+// BenchmarkCorpus evaluates the 112 CloudTrail rules of internal/pyrun/testdata/bench_rules
+// (written in the style of the public panther-analysis corpus) on realistic CloudTrail events,
+// through the engine: LogTypes selection, guards, batching to the Python workers.
+func BenchmarkCorpus(b *testing.B) {
+	col, err := analysis.Load("../pyrun/testdata/bench_rules", analysis.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(col.Invalid) > 0 {
+		b.Fatalf("invalid corpus: %v", col.Problems())
+	}
+	evs := cloudTrailEvents(b, 4096)
+	for _, c := range []struct {
+		workers  int
+		noGuards bool
+	}{{1, false}, {2, false}, {1, true}, {2, true}} {
+		b.Run(fmt.Sprintf("workers=%d/guards=%v", c.workers, !c.noGuards), func(b *testing.B) {
+			eng, err := detect.New(context.Background(), col, detect.Options{Workers: c.workers, NoGuards: c.noGuards})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer eng.Close()
+			if n := len(eng.Rules()); n < 100 {
+				b.Fatalf("%d rules", n)
+			}
+			b.ResetTimer()
+			for range b.N {
+				if _, err := eng.Evaluate(context.Background(), evs); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*len(evs))/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}

@@ -1,0 +1,2 @@
+def rule(event):
+    return "us-east-1" == event.get("awsRegion")

@@ -1,0 +1,4 @@
+def rule(event):
+    if not event.get("resources"):
+        return False
+    return True

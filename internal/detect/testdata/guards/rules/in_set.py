@@ -1,0 +1,4 @@
+NAMES = {"ConsoleLogin", "PutBucketPolicy"}
+
+def rule(event):
+    return event.get("eventName") in NAMES

@@ -1,0 +1,2 @@
+def rule(event):
+    return event.get("ratio") == 0.5
