@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -86,3 +87,48 @@ func BenchmarkParseCloudTrailAllTypes(b *testing.B) { benchPipeline(b, types(b),
 
 // BenchmarkIngestCloudTrail: the whole pipeline into Parquet files.
 func BenchmarkIngestCloudTrail(b *testing.B) { benchPipeline(b, types(b, "AWS.CloudTrail"), true) }
+
+// nginxFile writes n nginx "combined" access log lines.
+func nginxFile(b *testing.B, n int) (string, int64) {
+	b.Helper()
+	var buf bytes.Buffer
+	agents := []string{"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0", "curl/8.5.0", "Googlebot/2.1 (+http://www.google.com/bot.html)"}
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&buf, "10.%d.%d.%d - - [15/Oct/2024:13:%02d:%02d +0000] \"GET /api/v1/items/%d?page=%d HTTP/1.1\" %d %d \"https://example.com/start\" \"%s\"\n",
+			i%250, (i/250)%250, i%200+1, (i/60)%60, i%60, i, i%9, []int{200, 200, 200, 304, 404, 500}[i%6], 100+i%5000, agents[i%3])
+	}
+	path := filepath.Join(b.TempDir(), "access.log")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return path, int64(buf.Len())
+}
+
+func benchText(b *testing.B, ts []*logtypes.LogType, want string) {
+	const n = 20000
+	path, size := nginxFile(b, n)
+	b.SetBytes(size)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p, err := ingest.New(ingest.Options{Types: ts, Workers: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		stats, err := p.Run(context.Background(), []string{path})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if stats.Types[want] == nil || stats.Types[want].Events != n {
+			b.Fatalf("events = %+v quarantined %d", stats.Types, stats.Quarantined)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkParseNginx: a text format with only its type enabled, then with every managed type
+// (text types are tried in adaptive order: the last winner first).
+func BenchmarkParseNginx(b *testing.B) { benchText(b, types(b, "Nginx.Access"), "Nginx.Access") }
+
+// BenchmarkParseNginxAllTypes: as above with every managed type enabled.
+func BenchmarkParseNginxAllTypes(b *testing.B) { benchText(b, types(b), "Nginx.Access") }
