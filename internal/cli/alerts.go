@@ -129,22 +129,18 @@ type alertDetail struct {
 func alertsShow(ctx context.Context, env *Env, args []string) int {
 	f := newFlags(env, "alerts show", "alerts show [--data-dir D] [--format table|json] ALERT_ID").withDataDir()
 	format := f.String("format", "table", "table or json")
-	pos, code, ok := f.parse(args)
+	arg, code, ok := f.parseOne(args)
 	if !ok {
 		return code
-	}
-	if len(pos) != 1 {
-		f.Usage()
-		return ExitUsage
 	}
 	st, err := openState(ctx, f.DataDir())
 	if err != nil {
 		return errorf(env, "alerts: %v", err)
 	}
 	defer st.Close()
-	a, err := st.alerts.Get(ctx, pos[0])
+	a, err := st.alerts.Get(ctx, arg)
 	if errors.Is(err, alerts.ErrNotFound) {
-		return errorf(env, "alerts show: no alert %s", pos[0])
+		return errorf(env, "alerts show: no alert %s", arg)
 	}
 	if err != nil {
 		return errorf(env, "alerts show: %v", err)
@@ -323,20 +319,16 @@ func alertsResend(ctx context.Context, env *Env, args []string) int {
 	f := newFlags(env, "alerts resend", "alerts resend [--data-dir D] [--destination ID]... ALERT_ID").withDataDir()
 	var dests listFlag
 	f.Var(&dests, "destination", "send to this destination (default: the alert's routed destinations)")
-	pos, code, ok := f.parse(args)
+	arg, code, ok := f.parseOne(args)
 	if !ok {
 		return code
-	}
-	if len(pos) != 1 {
-		f.Usage()
-		return ExitUsage
 	}
 	st, err := openState(ctx, f.DataDir())
 	if err != nil {
 		return errorf(env, "alerts: %v", err)
 	}
 	defer st.Close()
-	if err := st.disp.Resend(ctx, pos[0], dests); err != nil {
+	if err := st.disp.Resend(ctx, arg, dests); err != nil {
 		return errorf(env, "alerts resend: %v", err)
 	}
 	n, err := st.disp.RunOnce(ctx)

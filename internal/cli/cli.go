@@ -156,6 +156,20 @@ func (f *flags) parse(args []string) (pos []string, code int, ok bool) {
 	}
 }
 
+// parseOne is parse for commands that take exactly one positional argument.
+func (f *flags) parseOne(args []string) (arg string, code int, ok bool) {
+	pos, code, ok := f.parse(args)
+	if !ok {
+		return "", code, false
+	}
+	if len(pos) != 1 {
+		fmt.Fprintf(f.env.Stderr, "panther %s: expected one argument, got %d\n", f.Name(), len(pos))
+		f.Usage()
+		return "", ExitUsage, false
+	}
+	return pos[0], ExitOK, true
+}
+
 // listFlag is a repeatable flag whose values may also be comma-separated.
 type listFlag []string
 

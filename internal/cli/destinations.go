@@ -151,20 +151,16 @@ func findDestination(ctx context.Context, st *stateDB, key string) (string, erro
 
 func destinationsRemove(ctx context.Context, env *Env, args []string) int {
 	f := newFlags(env, "destinations remove", "destinations remove [--data-dir D] ID|NAME").withDataDir()
-	pos, code, ok := f.parse(args)
+	arg, code, ok := f.parseOne(args)
 	if !ok {
 		return code
-	}
-	if len(pos) != 1 {
-		f.Usage()
-		return ExitUsage
 	}
 	st, err := openState(ctx, f.DataDir())
 	if err != nil {
 		return errorf(env, "destinations: %v", err)
 	}
 	defer st.Close()
-	id, err := findDestination(ctx, st, pos[0])
+	id, err := findDestination(ctx, st, arg)
 	if err == nil {
 		err = st.dir.(*storeDirectory).st.Remove(ctx, id)
 	}
@@ -178,20 +174,16 @@ func destinationsRemove(ctx context.Context, env *Env, args []string) int {
 // destinationsTest sends a test alert to a destination now and reports the attempt.
 func destinationsTest(ctx context.Context, env *Env, args []string) int {
 	f := newFlags(env, "destinations test", "destinations test [--data-dir D] ID|NAME").withDataDir()
-	pos, code, ok := f.parse(args)
+	arg, code, ok := f.parseOne(args)
 	if !ok {
 		return code
-	}
-	if len(pos) != 1 {
-		f.Usage()
-		return ExitUsage
 	}
 	st, err := openState(ctx, f.DataDir())
 	if err != nil {
 		return errorf(env, "destinations: %v", err)
 	}
 	defer st.Close()
-	id, err := findDestination(ctx, st, pos[0])
+	id, err := findDestination(ctx, st, arg)
 	if err != nil {
 		return errorf(env, "destinations test: %v", err)
 	}
@@ -217,7 +209,7 @@ func destinationsTest(ctx context.Context, env *Env, args []string) int {
 	if !last.Success {
 		return errorf(env, "destinations test: failed (status %d): %s", last.StatusCode, last.Error)
 	}
-	fmt.Fprintf(env.Stdout, "test alert delivered to %s in %dms\n", pos[0], last.Latency)
+	fmt.Fprintf(env.Stdout, "test alert delivered to %s in %dms\n", arg, last.Latency)
 	return ExitOK
 }
 

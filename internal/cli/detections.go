@@ -56,15 +56,11 @@ func runDetections(ctx context.Context, env *Env, args []string) int {
 // detectionsUpload validates content and stores it in the data dir, replacing what was there.
 func detectionsUpload(env *Env, args []string) int {
 	f := newFlags(env, "detections upload", "detections upload [--data-dir D] DIR|ZIP").withDataDir()
-	pos, code, ok := f.parse(args)
+	arg, code, ok := f.parseOne(args)
 	if !ok {
 		return code
 	}
-	if len(pos) != 1 {
-		f.Usage()
-		return ExitUsage
-	}
-	col, err := analysis.Load(pos[0], analysis.Options{})
+	col, err := analysis.Load(arg, analysis.Options{})
 	if err != nil {
 		return errorf(env, "detections upload: %v", err)
 	}
@@ -75,7 +71,7 @@ func detectionsUpload(env *Env, args []string) int {
 		return errorf(env, "detections upload: %d invalid specs; nothing was uploaded", len(col.Invalid))
 	}
 	dst := storedDetections(f.DataDir())
-	if err := replaceDir(pos[0], dst); err != nil {
+	if err := replaceDir(arg, dst); err != nil {
 		return errorf(env, "detections upload: %v", err)
 	}
 	counts := map[analysis.AnalysisType]int{}

@@ -74,19 +74,15 @@ func oneLine(s string) string {
 func schemasShow(env *Env, args []string) int {
 	f := newFlags(env, "schemas show", "schemas show [--data-dir D] [--columns] LOGTYPE").withDataDir()
 	columns := f.Bool("columns", false, "print the table's columns and types instead of the YAML")
-	pos, code, ok := f.parse(args)
+	arg, code, ok := f.parseOne(args)
 	if !ok {
 		return code
-	}
-	if len(pos) != 1 {
-		f.Usage()
-		return ExitUsage
 	}
 	reg, err := registry(f.DataDir())
 	if err != nil {
 		return errorf(env, "schemas: %v", err)
 	}
-	t, err := reg.Lookup(pos[0])
+	t, err := reg.Lookup(arg)
 	if err != nil {
 		return errorf(env, "schemas: %v", err)
 	}

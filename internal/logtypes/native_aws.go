@@ -156,24 +156,9 @@ func unescapeQuoted(s string) string {
 	return b.String()
 }
 
-// fieldBuilder collects the named fields of one text record for decode.Fields. Values that
-// must be built (JSON arrays of strings) are written to one buffer and turned into strings
-// once the buffer stops growing.
+// fieldBuilder is lineFields with AWS's conventions: "-" stands for no value.
 type fieldBuilder struct {
-	fields []textparse.Field
-	buf    []byte
-	built  []builtField
-}
-
-type builtField struct {
-	name       string
-	start, end int
-}
-
-func (b *fieldBuilder) reset() {
-	b.fields = b.fields[:0]
-	b.buf = b.buf[:0]
-	b.built = b.built[:0]
+	lineFields
 }
 
 // add adds a field unless its value is empty or "-", AWS's placeholder for no value.
@@ -215,7 +200,7 @@ func (b *fieldBuilder) addList(name, value string, sep byte) {
 		return
 	}
 	b.buf = append(b.buf, ']')
-	b.built = append(b.built, builtField{name: name, start: start, end: len(b.buf)})
+	b.addBuilt(name, start)
 }
 
 // addTokens adds a field holding the JSON array of the token values, leaving out "-".
@@ -238,45 +223,7 @@ func (b *fieldBuilder) addTokens(name string, toks []awsToken) {
 		return
 	}
 	b.buf = append(b.buf, ']')
-	b.built = append(b.built, builtField{name: name, start: start, end: len(b.buf)})
-}
-
-// done returns the fields, the built ones included. The returned values alias the builder's
-// buffer and the line: they are valid until the next reset.
-func (b *fieldBuilder) done() []textparse.Field {
-	for _, f := range b.built {
-		b.fields = append(b.fields, textparse.Field{Name: f.name, Value: unsafeString(b.buf[f.start:f.end])})
-	}
-	return b.fields
-}
-
-// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD.
-func appendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				dst = append(dst, '\\', c)
-			case c < 0x20:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			default:
-				dst = append(dst, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, "\ufffd"...)
-		} else {
-			dst = append(dst, s[i:i+size]...)
-		}
-		i += size
-	}
-	return append(dst, '"')
+	b.addBuilt(name, start)
 }
 
 // splitHostPort splits "host:port" at its last colon, removing brackets around an IPv6 host.

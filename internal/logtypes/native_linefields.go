@@ -10,7 +10,7 @@ import (
 )
 
 // lineFields collects the named string fields of one text record for decode.Fields, for the
-// native text parsers of Cisco Umbrella, Juniper and Aurora. Plain values are substrings of the
+// native text parsers (AWS, Cisco Umbrella, Juniper, Aurora). Plain values are substrings of the
 // line; values the parser builds (JSON arrays, RFC 3339 timestamps) are written
 // to one buffer and turned into strings by done, once the buffer has stopped growing.
 type lineFields struct {
@@ -78,7 +78,7 @@ func (r *lineFields) addList(name, value string, sep byte) {
 		} else {
 			r.buf = append(r.buf, ',')
 		}
-		r.buf = appendJSONText(r.buf, item)
+		r.buf = appendJSONString(r.buf, item)
 		n++
 	}
 	if n == 0 {
@@ -104,8 +104,8 @@ func (r *lineFields) done() []textparse.Field {
 	return r.fields
 }
 
-// appendJSONText appends s as a JSON string. Invalid UTF-8 becomes U+FFFD.
-func appendJSONText(dst []byte, s string) []byte {
+// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD.
+func appendJSONString(dst []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
 	for i := 0; i < len(s); {

@@ -100,14 +100,14 @@ func TestLineFieldsBuiltValuesSurviveGrowth(t *testing.T) {
 
 func TestAppendJSONText(t *testing.T) {
 	for _, s := range []string{"", "plain", `"quoted" \ back`, "tab\tnew\nline\x00nul", "été ✓", "bad \xff utf8", "\u2028"} {
-		got := appendJSONText(nil, s)
+		got := appendJSONString(nil, s)
 		var back string
 		if err := json.Unmarshal(got, &back); err != nil {
-			t.Errorf("appendJSONText(%q) = %s, not valid JSON: %v", s, got, err)
+			t.Errorf("appendJSONString(%q) = %s, not valid JSON: %v", s, got, err)
 			continue
 		}
 		if want := strings.ToValidUTF8(s, "\ufffd"); back != want {
-			t.Errorf("appendJSONText(%q) decodes to %q, want %q", s, back, want)
+			t.Errorf("appendJSONString(%q) decodes to %q, want %q", s, back, want)
 		}
 	}
 }
