@@ -90,7 +90,7 @@ func destinationsAdd(ctx context.Context, env *Env, args []string) int {
 	for i := range types {
 		types[i] = strings.ToUpper(types[i])
 	}
-	d, err := st.dir.(*storeDirectory).st.Add(ctx, store.Destination{DisplayName: *name, Type: *typ, Config: cfg,
+	d, err := st.dests.Add(ctx, store.Destination{DisplayName: *name, Type: *typ, Config: cfg,
 		DefaultForSeverity: sev, AlertTypes: types})
 	if err != nil {
 		return errorf(env, "destinations add: %v", err)
@@ -110,7 +110,7 @@ func destinationsList(ctx context.Context, env *Env, args []string) int {
 		return errorf(env, "destinations: %v", err)
 	}
 	defer st.Close()
-	list, err := st.dir.(*storeDirectory).st.List(ctx) // secrets redacted
+	list, err := st.dests.List(ctx) // secrets redacted
 	if err != nil {
 		return errorf(env, "destinations list: %v", err)
 	}
@@ -137,7 +137,7 @@ func destinationsList(ctx context.Context, env *Env, args []string) int {
 
 // findDestination resolves an ID or a display name.
 func findDestination(ctx context.Context, st *stateDB, key string) (string, error) {
-	list, err := st.dir.(*storeDirectory).st.List(ctx)
+	list, err := st.dests.List(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -162,7 +162,7 @@ func destinationsRemove(ctx context.Context, env *Env, args []string) int {
 	defer st.Close()
 	id, err := findDestination(ctx, st, arg)
 	if err == nil {
-		err = st.dir.(*storeDirectory).st.Remove(ctx, id)
+		err = st.dests.Remove(ctx, id)
 	}
 	if err != nil {
 		return errorf(env, "destinations remove: %v", err)

@@ -25,7 +25,7 @@ import (
 type stateDB struct {
 	db     *sql.DB
 	alerts *alerts.Store
-	dir    delivery.Directory
+	dests  *store.Store // the configured destinations
 	disp   *delivery.Dispatcher
 }
 
@@ -41,7 +41,7 @@ func openState(ctx context.Context, dataDir string) (*stateDB, error) {
 		db.Close()
 		return nil, err
 	}
-	s.dir = dir
+	s.dests = dir.st
 	if err := delivery.EnsureSchema(ctx, db); err != nil {
 		db.Close()
 		return nil, err

@@ -69,6 +69,17 @@ func (s *scanner) reset() {
 	s.state = stValue
 }
 
+// pop closes the innermost object or array. It reports whether that was the outermost one,
+// which ends the value.
+func (s *scanner) pop() bool {
+	s.stack = s.stack[:len(s.stack)-1]
+	if len(s.stack) == 0 {
+		s.state = stValue
+		return true
+	}
+	return false
+}
+
 // resetTail prepares the scanner for the rest of an object whose members
 // so far were valid: it expects ',' or '}' next.
 func (s *scanner) resetTail() {
@@ -179,9 +190,7 @@ func (s *scanner) scan(b []byte) (int, scanStatus) {
 				s.lit, s.aux, st = "null", 1, stLit
 			case c == ']' && st == stArrFirst:
 				i++
-				s.stack = s.stack[:len(s.stack)-1]
-				if len(s.stack) == 0 {
-					s.state = stValue
+				if s.pop() {
 					return i, scanDone
 				}
 				st = stAfter
@@ -252,9 +261,7 @@ func (s *scanner) scan(b []byte) (int, scanStatus) {
 				}
 			case c == '}' && top == '{', c == ']' && top == '[':
 				i++
-				s.stack = s.stack[:len(s.stack)-1]
-				if len(s.stack) == 0 {
-					s.state = stValue
+				if s.pop() {
 					return i, scanDone
 				}
 			default:
@@ -274,9 +281,7 @@ func (s *scanner) scan(b []byte) (int, scanStatus) {
 				st = stKeyStr
 			case c == '}' && st == stObjFirst:
 				i++
-				s.stack = s.stack[:len(s.stack)-1]
-				if len(s.stack) == 0 {
-					s.state = stValue
+				if s.pop() {
 					return i, scanDone
 				}
 				st = stAfter

@@ -192,7 +192,7 @@ func (b *fieldBuilder) addList(name, value string, sep byte) {
 		if n > 0 {
 			b.buf = append(b.buf, ',')
 		}
-		b.buf = appendJSONString(b.buf, item)
+		b.buf = event.AppendString(b.buf, item)
 		n++
 	}
 	if n == 0 {
@@ -215,7 +215,7 @@ func (b *fieldBuilder) addTokens(name string, toks []awsToken) {
 		if n > 0 {
 			b.buf = append(b.buf, ',')
 		}
-		b.buf = appendJSONString(b.buf, t.Value)
+		b.buf = event.AppendString(b.buf, t.Value)
 		n++
 	}
 	if n == 0 {

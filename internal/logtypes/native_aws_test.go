@@ -171,20 +171,6 @@ func TestSplitHostPort(t *testing.T) {
 	}
 }
 
-func TestAppendJSONString(t *testing.T) {
-	for _, s := range []string{"", "plain", `quote " and \ backslash`, "tab\tnew\nline\x00nul", "été ✓ 写真", "bad \xff utf8"} {
-		got := appendJSONString(nil, s)
-		var back string
-		if err := json.Unmarshal(got, &back); err != nil {
-			t.Fatalf("appendJSONString(%q) = %s: not valid JSON: %v", s, got, err)
-		}
-		want := strings.ToValidUTF8(s, "\uFFFD")
-		if back != want {
-			t.Errorf("appendJSONString(%q) decodes to %q, want %q", s, back, want)
-		}
-	}
-}
-
 func TestFieldBuilderLists(t *testing.T) {
 	var b fieldBuilder
 	b.addList("a", "forward,authenticate", ',')

@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/pantherlabs/panther/internal/event"
 	"github.com/pantherlabs/panther/internal/textparse"
 )
 
@@ -78,7 +79,7 @@ func (r *lineFields) addList(name, value string, sep byte) {
 		} else {
 			r.buf = append(r.buf, ',')
 		}
-		r.buf = appendJSONString(r.buf, item)
+		r.buf = event.AppendString(r.buf, item)
 		n++
 	}
 	if n == 0 {
@@ -102,35 +103,6 @@ func (r *lineFields) done() []textparse.Field {
 		r.fields = append(r.fields, textparse.Field{Name: b.name, Value: unsafeString(r.buf[b.start:b.end])})
 	}
 	return r.fields
-}
-
-// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD.
-func appendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				dst = append(dst, '\\', c)
-			case c < 0x20:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			default:
-				dst = append(dst, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, "\ufffd"...)
-		} else {
-			dst = append(dst, s[i:i+size]...)
-		}
-		i += size
-	}
-	return append(dst, '"')
 }
 
 // shortQuote quotes a value for an error message, cut to a few dozen bytes at a rune boundary.

@@ -1,7 +1,6 @@
 package logtypes
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -94,20 +93,6 @@ func TestLineFieldsBuiltValuesSurviveGrowth(t *testing.T) {
 	for _, f := range fields[2:] {
 		if f.Value != want {
 			t.Fatalf("list value = %q, want %q", f.Value, want)
-		}
-	}
-}
-
-func TestAppendJSONText(t *testing.T) {
-	for _, s := range []string{"", "plain", `"quoted" \ back`, "tab\tnew\nline\x00nul", "été ✓", "bad \xff utf8", "\u2028"} {
-		got := appendJSONString(nil, s)
-		var back string
-		if err := json.Unmarshal(got, &back); err != nil {
-			t.Errorf("appendJSONString(%q) = %s, not valid JSON: %v", s, got, err)
-			continue
-		}
-		if want := strings.ToValidUTF8(s, "\ufffd"); back != want {
-			t.Errorf("appendJSONString(%q) decodes to %q, want %q", s, back, want)
 		}
 	}
 }

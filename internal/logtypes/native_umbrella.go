@@ -199,7 +199,7 @@ func (r *lineFields) addCells(name string, cells []umbrellaCell) {
 		if i > 0 {
 			r.buf = append(r.buf, ',')
 		}
-		r.buf = appendJSONString(r.buf, c.value)
+		r.buf = event.AppendString(r.buf, c.value)
 	}
 	r.buf = append(r.buf, ']')
 	r.addBuilt(name, start)
