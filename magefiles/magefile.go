@@ -43,8 +43,11 @@ func Fmt() error {
 	return sh.RunV("gofmt", "-l", "-w", "cmd", "internal", "magefiles")
 }
 
-// CI runs what CI runs: gofmt check, go vet, staticcheck and every test.
+// CI runs what CI runs: go.mod tidiness, gofmt check, go vet, staticcheck and every test.
 func (Test) CI() error {
+	if out, err := sh.Output("go", "mod", "tidy", "-diff"); err != nil {
+		return fmt.Errorf("go.mod is not tidy (run go mod tidy):\n%s", out)
+	}
 	out, err := sh.Output("gofmt", "-l", "cmd", "internal", "magefiles")
 	if err != nil {
 		return err
