@@ -29,8 +29,8 @@ func (e *PolicyError) Error() string {
 	return "password " + strings.Join(e.Problems, ", ")
 }
 
-// CheckPassword checks a password against the policy. email, when set, must not be the
-// password or contained in it. The error never includes the password.
+// CheckPassword checks a password against the policy. email, when set, must not be part of
+// the password. The error never includes the password.
 func CheckPassword(password, email string) error {
 	var probs []string
 	n := utf8.RuneCountInString(password)
@@ -66,8 +66,7 @@ func CheckPassword(password, email string) error {
 		probs = append(probs, "needs a symbol")
 	}
 	if email != "" {
-		local, _, _ := strings.Cut(strings.ToLower(email), "@")
-		if p := strings.ToLower(password); p == strings.ToLower(email) || (len(local) >= 4 && strings.Contains(p, local)) {
+		if strings.Contains(strings.ToLower(password), strings.ToLower(email)) {
 			probs = append(probs, "must not contain the e-mail address")
 		}
 	}
