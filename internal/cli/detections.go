@@ -116,7 +116,7 @@ func detectionsUpload(ctx context.Context, env *Env, args []string) int {
 		return errorf(env, "detections upload: %v", err)
 	}
 	defer closer.Close()
-	if _, err := st.Upload(ctx, items, true, false, "cli:"+osUser(env)); err != nil {
+	if _, err := st.Upload(ctx, items, true, false, "cli:"+osUser()); err != nil {
 		return errorf(env, "detections upload: %v", err)
 	}
 	counts := map[analysis.AnalysisType]int{}
@@ -149,13 +149,6 @@ func sourceFS(p string) (fs.FS, func(), error) {
 		return nil, nil, err
 	}
 	return zr, func() { zr.Close() }, nil
-}
-
-func osUser(env *Env) string {
-	if u := env.Getenv("USER"); u != "" {
-		return u
-	}
-	return "unknown"
 }
 
 func detectionsList(ctx context.Context, env *Env, args []string) int {
