@@ -146,7 +146,7 @@ func (d *DetectionSpec) Item(previous *Item) (*Item, error) {
 			}
 			data, err := parseYAML(t.Data)
 			if err != nil {
-				return nil, fmt.Errorf("Tests[%d] (%s): the %s is not valid JSON: %v", i, t.Name, strings.ToLower(dataKey), err)
+				return nil, fmt.Errorf("test %d (%s): the %s is not valid JSON: %v", i, t.Name, strings.ToLower(dataKey), err)
 			}
 			if data == nil {
 				data = &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle}

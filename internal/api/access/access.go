@@ -17,6 +17,7 @@ import (
 
 	"github.com/pantherlabs/panther/internal/api/apierr"
 	"github.com/pantherlabs/panther/internal/auth"
+	"github.com/pantherlabs/panther/internal/auth/authhttp"
 )
 
 // Any is the permission of operations every signed-in caller may use (generalSettings, me).
@@ -25,11 +26,11 @@ const Any auth.Permission = "any"
 // Names of the credentials a request carries.
 const (
 	// SessionCookie holds a console session.
-	SessionCookie = "panther_session"
+	SessionCookie = authhttp.CookieName
 	// CSRFHeader must carry the session's CSRF token on every console request.
-	CSRFHeader = "X-CSRF-Token"
+	CSRFHeader = authhttp.CSRFHeader
 	// APIKeyHeader carries an API token.
-	APIKeyHeader = "X-API-Key"
+	APIKeyHeader = authhttp.APIKeyHeader
 )
 
 // Authenticator turns credentials into a principal; *auth.Service implements it.
@@ -85,9 +86,9 @@ func authenticate(ctx context.Context, a Authenticator, creds Credentials, r *ht
 	}
 	if creds == SessionOrAPIKey {
 		if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
-			// Every console call is a POST that may change state; all of them need the CSRF
-			// token, which a page on another origin cannot read.
-			return a.AuthenticateSession(ctx, c.Value, r.Header.Get(CSRFHeader), r.Method != http.MethodGet && r.Method != http.MethodHead)
+			// Every GraphQL call is a POST, so every console call carries the CSRF token, which
+			// a page on another origin cannot read.
+			return a.AuthenticateSession(ctx, c.Value, r.Header.Get(CSRFHeader), authhttp.Mutating(r.Method))
 		}
 		return auth.Principal{}, apierr.New(apierr.Unauthenticated, "sign in to the console, or send an API token in the %s header", APIKeyHeader)
 	}

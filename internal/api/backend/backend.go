@@ -4,7 +4,6 @@
 package backend
 
 import (
-	"context"
 	"log/slog"
 	"time"
 
@@ -25,7 +24,7 @@ type Deps struct {
 	Logger *slog.Logger
 	// Auth authenticates calls, manages users, tokens, sessions and settings, and keeps the
 	// audit log.
-	Auth Auth
+	Auth *auth.Service
 	// Alerts is the alert store; Delivery the dispatcher (attempts, re-send, test alerts).
 	Alerts   *alerts.Store
 	Delivery *delivery.Dispatcher
@@ -52,39 +51,6 @@ type Deps struct {
 	Version string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-}
-
-// Auth is what the API needs of internal/auth (*auth.Service implements it).
-type Auth interface {
-	AuthenticateToken(ctx context.Context, apiKey string) (auth.Principal, error)
-	AuthenticateSession(ctx context.Context, cookieValue, csrfHeader string, mutating bool) (auth.Principal, error)
-	Audit(ctx context.Context, e auth.AuditEntry) error
-	AuditLog(ctx context.Context, f auth.AuditFilter) (auth.AuditPage, error)
-
-	SignIn(ctx context.Context, email, password, totp, remoteAddr string) (auth.Session, error)
-	ChangePasswordAtSignIn(ctx context.Context, email, password, newPassword, totp, remoteAddr string) (auth.Session, error)
-	EnrollMFAAtSignIn(ctx context.Context, email, password, remoteAddr string) (auth.MFAEnrollment, error)
-	SignOut(ctx context.Context, cookieValue string) error
-	BeginMFA(ctx context.Context, p auth.Principal) (auth.MFAEnrollment, error)
-	ConfirmMFA(ctx context.Context, p auth.Principal, code string) error
-
-	GetUser(ctx context.Context, id string) (auth.User, error)
-	GetUserByEmail(ctx context.Context, email string) (auth.User, error)
-	FindUser(ctx context.Context, key string) (auth.User, error)
-	ListUsers(ctx context.Context, f auth.UserFilter) ([]auth.User, error)
-	CreateUser(ctx context.Context, nu auth.NewUser) (auth.User, string, error)
-	UpdateUser(ctx context.Context, id string, up auth.UserUpdate) (auth.User, error)
-	DeleteUser(ctx context.Context, id string) error
-	ResetPassword(ctx context.Context, id string) (string, error)
-	ChangePassword(ctx context.Context, p auth.Principal, current, newPassword string) error
-
-	CreateToken(ctx context.Context, nt auth.NewToken) (auth.Token, string, error)
-	GetToken(ctx context.Context, id string) (auth.Token, error)
-	ListTokens(ctx context.Context, includeRevoked bool) ([]auth.Token, error)
-	RevokeToken(ctx context.Context, id string) error
-
-	Settings(ctx context.Context) (auth.Settings, error)
-	UpdateSettings(ctx context.Context, st auth.Settings) error
 }
 
 // Lake is the data-lake query service (internal/lakequery).

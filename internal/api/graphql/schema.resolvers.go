@@ -16,6 +16,7 @@ import (
 	"github.com/pantherlabs/panther/internal/api/graphql/model"
 	"github.com/pantherlabs/panther/internal/auth"
 	"github.com/pantherlabs/panther/internal/content"
+	"github.com/pantherlabs/panther/internal/logtypes"
 	"github.com/pantherlabs/panther/internal/settings"
 )
 
@@ -397,15 +398,33 @@ func (r *mutationResolver) DeleteSource(ctx context.Context, input model.DeleteS
 }
 
 func (r *mutationResolver) CreateOrUpdateSchema(ctx context.Context, input model.CreateOrUpdateSchemaInput) (*model.CreateOrUpdateSchemaOutput, error) {
-	return nil, notAvailable("createOrUpdateSchema")
+	if err := need(r.D.Schemas != nil, "the custom schema store"); err != nil {
+		return nil, err
+	}
+	if managed, _ := logtypes.ManagedSchemas(); isManagedName(managed, input.Name) {
+		return nil, invalid("%s is a managed log type; custom schemas are named Custom.*", input.Name)
+	}
+	sc, err := r.D.Schemas.Put(ctx, content.SchemaInput{Name: input.Name, Spec: input.Spec, Description: deref(input.Description),
+		ReferenceURL: deref(input.ReferenceURL), Revision: deref(input.Revision), FieldDiscovery: deref(input.IsFieldDiscoveryEnabled)}, actorRef(ctx))
+	if err != nil {
+		return nil, fail(schemaError(err))
+	}
+	return &model.CreateOrUpdateSchemaOutput{Schema: customSchemaModel(sc)}, nil
 }
 
 func (r *mutationResolver) UpdateSchemaStatus(ctx context.Context, input model.UpdateSchemaStatusInput) (*model.GetSchemaOutput, error) {
-	return nil, notAvailable("updateSchemaStatus")
+	if err := need(r.D.Schemas != nil, "the custom schema store"); err != nil {
+		return nil, err
+	}
+	sc, err := r.D.Schemas.SetArchived(ctx, input.Name, input.IsArchived, actorRef(ctx))
+	if err != nil {
+		return nil, fail(err)
+	}
+	return &model.GetSchemaOutput{Schema: customSchemaModel(sc)}, nil
 }
 
 func (r *mutationResolver) TestSchema(ctx context.Context, input model.TestSchemaInput) (*model.TestSchemaOutput, error) {
-	return nil, notAvailable("testSchema")
+	return r.testSchema(ctx, &input)
 }
 
 func (r *mutationResolver) AddDestination(ctx context.Context, input model.DestinationInput) (*model.Destination, error) {
@@ -866,11 +885,51 @@ func (r *queryResolver) Source(ctx context.Context, id string) (model.LogIntegra
 }
 
 func (r *queryResolver) Schemas(ctx context.Context, input model.SchemasInput) (*model.SchemasOutput, error) {
-	return nil, notAvailable("schemas")
+	var list []*model.Schema
+	if input.IsManaged == nil || *input.IsManaged {
+		managed, err := logtypes.ManagedSchemas()
+		if err != nil {
+			return nil, fail(err)
+		}
+		for _, sc := range managed {
+			list = append(list, managedSchemaModel(sc))
+		}
+	}
+	if (input.IsManaged == nil || !*input.IsManaged) && r.D.Schemas != nil {
+		custom, err := r.D.Schemas.List(ctx)
+		if err != nil {
+			return nil, fail(err)
+		}
+		for _, sc := range custom {
+			list = append(list, customSchemaModel(sc))
+		}
+	}
+	inUse, err := r.logTypesInUse(ctx, input.IsInUse != nil)
+	if err != nil {
+		return nil, err
+	}
+	out := &model.SchemasOutput{Edges: []*model.SchemasOutputEdge{}, PageInfo: &model.SchemasOutputPageInfo{}}
+	for _, sc := range list {
+		if c := deref(input.Contains); c != "" && !strings.Contains(strings.ToLower(sc.Name), strings.ToLower(c)) {
+			continue
+		}
+		if input.IsArchived != nil && *input.IsArchived != sc.IsArchived {
+			continue
+		}
+		if input.IsInUse != nil && *input.IsInUse != inUse[sc.Name] {
+			continue
+		}
+		out.Edges = append(out.Edges, &model.SchemasOutputEdge{Node: sc})
+	}
+	return out, nil
 }
 
 func (r *queryResolver) LogTypes(ctx context.Context) ([]string, error) {
-	return nil, notAvailable("logTypes")
+	reg, err := r.registry()
+	if err != nil {
+		return nil, err
+	}
+	return reg.Names(), nil
 }
 
 func (r *queryResolver) Destinations(ctx context.Context) ([]*model.Destination, error) {
