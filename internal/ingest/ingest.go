@@ -44,8 +44,6 @@ type Options struct {
 	Now            func() time.Time
 	RowIDs         *rowid.Generator
 	Stdin          io.Reader // read for the path "-"
-	// ExplainErrors makes quarantine reasons more detailed at a cost (for interactive tools).
-	ExplainErrors bool
 }
 
 // TypeStats counts what one log type received.
@@ -260,7 +258,6 @@ func (p *Pipeline) file(ctx context.Context, path string, full chan<- *Batch) (i
 	}
 	dec := &decode.Decoder{Arena: &b.Arena}
 	cls := classify.New(p.opts.Types, dec)
-	cls.Explain = p.opts.ExplainErrors
 	var scratch []byte
 	var lastBytes int64
 	send := func() error {
@@ -347,6 +344,7 @@ func (p *Pipeline) finish(b *Batch, dec *decode.Decoder, res *classify.Result, s
 	ev.SourceID = p.opts.SourceID
 	ev.SourceLabel = p.opts.SourceLabel
 	setIndicators(ev, &dec.Indicators, &b.Arena)
+	ev.ParseWarnings = dec.Warnings()
 	return scratch
 }
 
