@@ -50,6 +50,11 @@ type Options struct {
 	Now            func() time.Time
 	RowIDs         *rowid.Generator
 	Stdin          io.Reader // read for the path "-"
+	// ExplainErrors is ignored: quarantine reasons are always detailed now, since the
+	// classifier needs each type's detailed failure position to name the closest type first.
+	//
+	// Deprecated: kept for the callers that set it.
+	ExplainErrors bool
 }
 
 // An Input is one unit of records: a file, or a payload a live source accepted.
