@@ -50,10 +50,9 @@ type Options struct {
 	Now            func() time.Time
 	RowIDs         *rowid.Generator
 	Stdin          io.Reader // read for the path "-"
-	// ExplainErrors is ignored: quarantine reasons are always detailed now, since the
-	// classifier needs each type's detailed failure position to name the closest type first.
-	//
-	// Deprecated: kept for the callers that set it.
+	// ExplainErrors is ignored, kept for the callers that set it: quarantine reasons are
+	// always detailed now, since the classifier needs each type's detailed failure position
+	// to name the closest type first.
 	ExplainErrors bool
 }
 
