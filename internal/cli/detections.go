@@ -12,13 +12,17 @@ import (
 	"text/tabwriter"
 
 	"github.com/pantherlabs/panther/internal/analysis"
+	"github.com/pantherlabs/panther/internal/detect"
+	"github.com/pantherlabs/panther/internal/pyrun"
 )
 
 // storedDetections is where `panther detections upload` keeps content in a data dir.
 func storedDetections(dataDir string) string { return filepath.Join(dataDir, "detections") }
 
 // loadDetections loads content from dir (or the data dir's stored content when dir is empty).
-// Invalid specs are reported on w and skipped. It returns nil when there is no content.
+// Invalid specs are reported on w and skipped, except those of enabled rules and correlation
+// rules: the detection engine reports them once, with the other detections that cannot run.
+// It returns nil when there is no content.
 func loadDetections(dataDir, dir string, w io.Writer) (*analysis.Collection, error) {
 	if dir == "" {
 		dir = storedDetections(dataDir)
@@ -31,11 +35,19 @@ func loadDetections(dataDir, dir string, w io.Writer) (*analysis.Collection, err
 		return nil, err
 	}
 	for _, inv := range col.Invalid {
+		if engineReports(inv) {
+			continue
+		}
 		for _, p := range inv.Problems {
 			fmt.Fprintf(w, "panther: skipping invalid detection content: %v\n", p)
 		}
 	}
 	return col, nil
+}
+
+// engineReports says whether the detection engine reports an invalid spec (detect.New).
+func engineReports(inv *analysis.InvalidSpec) bool {
+	return inv.ID != "" && inv.Enabled && (inv.Type == analysis.TypeRule || inv.Type == analysis.TypeCorrelationRule)
 }
 
 func runDetections(ctx context.Context, env *Env, args []string) int {
@@ -79,7 +91,7 @@ func detectionsUpload(env *Env, args []string) int {
 		counts[s.Meta().Type]++
 	}
 	var parts []string
-	for _, t := range []analysis.AnalysisType{analysis.TypeRule, analysis.TypeScheduledRule, analysis.TypePolicy,
+	for _, t := range []analysis.AnalysisType{analysis.TypeRule, analysis.TypeScheduledRule, analysis.TypeCorrelationRule, analysis.TypePolicy,
 		analysis.TypeGlobal, analysis.TypeDataModel, analysis.TypePack, analysis.TypeSavedQuery, analysis.TypeScheduledQuery} {
 		if counts[t] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[t], t))
@@ -132,34 +144,106 @@ func copyFile(src, dst string) error {
 }
 
 func detectionsList(env *Env, args []string) int {
-	f := newFlags(env, "detections list", "detections list [--data-dir D] [--path DIR]").withDataDir()
+	f := newFlags(env, "detections list", "detections list [--data-dir D] [--path DIR] [--python PY]").withDataDir()
 	path := f.String("path", "", "list the content of DIR instead of the stored detections")
+	python := f.String("python", "", "Python interpreter the detections are checked with (default python3)")
 	if _, code, ok := f.parse(args); !ok {
 		return code
 	}
-	col, err := loadDetections(f.DataDir(), *path, env.Stderr)
+	dir := *path
+	if dir == "" {
+		dir = storedDetections(f.DataDir())
+		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+			fmt.Fprintln(env.Stdout, "no detections uploaded (panther detections upload DIR)")
+			return ExitOK
+		}
+	}
+	col, err := analysis.Load(dir, analysis.Options{})
 	if err != nil {
 		return errorf(env, "detections list: %v", err)
 	}
-	if col == nil {
-		fmt.Fprintln(env.Stdout, "no detections uploaded (panther detections upload DIR)")
-		return ExitOK
-	}
+	notLoaded := pythonLoadErrors(col, *python, env.Stderr)
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tTYPE\tENABLED\tSEVERITY\tKIND\tLOG TYPES")
+	fmt.Fprintln(tw, "ID\tTYPE\tENABLED\tSEVERITY\tKIND\tSTATUS\tLOG TYPES")
+	var problems []string
 	for _, d := range col.Detections {
 		kind := "python"
-		if d.IsSimple() {
+		switch {
+		case d.Type == analysis.TypeCorrelationRule:
+			kind = strings.ToLower(d.Correlation.Kind)
+		case d.IsSimple():
 			kind = "simple"
-		} else if d.IsDerived() {
+		case d.IsDerived():
 			kind = "derived"
 		}
 		targets := d.LogTypes
-		if d.Type == analysis.TypePolicy {
+		switch d.Type {
+		case analysis.TypePolicy:
 			targets = d.ResourceTypes
+		case analysis.TypeCorrelationRule:
+			for _, m := range d.Correlation.Members {
+				targets = append(targets, m.RuleID)
+			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\t%s\n", d.ID, d.Type, d.Enabled, d.Severity, kind, strings.Join(targets, ","))
+		status := "loaded"
+		if why, bad := notLoaded[d.ID]; bad {
+			status = "not loaded"
+			problems = append(problems, why)
+		} else if d.IsDerived() {
+			if _, ok := col.Base(d); !ok {
+				status = "not loaded"
+				problems = append(problems, fmt.Sprintf("%s: %s: its BaseDetection %q is not among the loaded detections", d.File, d.ID, d.BaseDetection))
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\t%s\t%s\n", d.ID, d.Type, d.Enabled, d.Severity, kind, status, strings.Join(targets, ","))
+	}
+	for _, inv := range col.Invalid {
+		switch inv.Type {
+		case analysis.TypeRule, analysis.TypeScheduledRule, analysis.TypeCorrelationRule, analysis.TypePolicy:
+		default:
+			continue
+		}
+		id := inv.ID
+		if id == "" {
+			id = inv.File
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t-\tnot loaded (invalid spec)\t\n", id, inv.Type, inv.Enabled, inv.Severity)
+		problems = append(problems, id+": "+inv.Error())
 	}
 	tw.Flush()
+	if len(problems) > 0 {
+		fmt.Fprintf(env.Stdout, "\n%d detections are not loaded and do not run:\n", len(problems))
+		for _, p := range problems {
+			fmt.Fprintln(env.Stdout, "  "+strings.ReplaceAll(p, "\n", "\n    "))
+		}
+	}
 	return ExitOK
+}
+
+// pythonLoadErrors loads the Python detections in one worker and returns why those that
+// fail did (a syntax error, a module that is not installed, with its fix), by ID.
+func pythonLoadErrors(col *analysis.Collection, python string, log io.Writer) map[string]string {
+	var pyDets []*analysis.Detection
+	for _, d := range col.Detections {
+		if d.PythonSource != "" {
+			pyDets = append(pyDets, d)
+		}
+	}
+	if len(pyDets) == 0 {
+		return nil
+	}
+	ctx := context.Background()
+	pool, err := pyrun.New(ctx, pyrun.Options{Python: python, Workers: 1}, detect.PythonContent(col, pyDets))
+	if err != nil {
+		fmt.Fprintf(log, "panther: cannot check the Python detections: %v\n", err)
+		return nil
+	}
+	defer pool.Close()
+	out := map[string]string{}
+	for _, d := range pyDets {
+		if se := pool.SetupError(d.ID); se != nil {
+			out[d.ID] = d.ID + ": " + se.Error()
+		}
+	}
+	return out
 }
