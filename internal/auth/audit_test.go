@@ -136,3 +136,22 @@ func TestAuditCleansText(t *testing.T) {
 		t.Errorf("summary = %q (%d bytes)", s[:40], len(s))
 	}
 }
+
+func TestAuditSQLRow(t *testing.T) {
+	e := AuditEntry{ID: 7, Time: time.Unix(1, 0), ActorType: "session", ActorID: "u1", ActorName: "a@b.c", Action: "x.y",
+		TargetType: "alert", TargetID: "a1", Summary: "s", Result: ResultSuccess, RemoteAddr: "r", UserAgent: "ua"}
+	row := e.SQLRow()
+	if len(row) != len(AuditSQLColumns) {
+		t.Fatalf("%d values for %d columns", len(row), len(AuditSQLColumns))
+	}
+	for i, c := range AuditSQLColumns {
+		if c.Name == "time" {
+			if _, ok := row[i].(time.Time); !ok {
+				t.Errorf("column time holds %T", row[i])
+			}
+		}
+		if c.Name == "action" && row[i] != "x.y" || c.Name == "id" && row[i] != int64(7) || c.Name == "user_agent" && row[i] != "ua" {
+			t.Errorf("column %s holds %v", c.Name, row[i])
+		}
+	}
+}

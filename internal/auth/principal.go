@@ -37,6 +37,19 @@ type Principal struct {
 // Can reports whether the principal's role has permission p.
 func (p Principal) Can(perm Permission) bool { return p.Role.Can(perm) }
 
+// Require returns nil when the principal's role has permission perm, else an error wrapping
+// ErrForbidden that names the role and the permission.
+func (p Principal) Require(perm Permission) error {
+	if p.Role.Can(perm) {
+		return nil
+	}
+	role := string(p.Role)
+	if role == "" {
+		role = "no role"
+	}
+	return fmt.Errorf("%w: %s (%s) lacks %s", ErrForbidden, p.Actor(), role, perm)
+}
+
 // Actor names the principal in the audit log and in messages: the user's e-mail, "token
 // NAME", "cli USER" or "system".
 func (p Principal) Actor() string {

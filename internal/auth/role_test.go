@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"errors"
 	"slices"
 	"testing"
 )
@@ -102,5 +103,19 @@ func TestPrincipalActor(t *testing.T) {
 		if got := p.Actor(); got != want {
 			t.Errorf("Actor() = %q, want %q", got, want)
 		}
+	}
+}
+
+func TestRequire(t *testing.T) {
+	p := Principal{Email: "ro@example.com", Role: RoleReadOnly, Via: ViaSession}
+	if err := p.Require(AlertsRead); err != nil {
+		t.Errorf("ReadOnly Require(alerts:read) = %v", err)
+	}
+	err := p.Require(AlertsWrite)
+	if !errors.Is(err, ErrForbidden) || err.Error() != "permission denied: ro@example.com (ReadOnly) lacks alerts:write" {
+		t.Errorf("ReadOnly Require(alerts:write) = %v", err)
+	}
+	if err := (Principal{}).Require(AlertsRead); !errors.Is(err, ErrForbidden) {
+		t.Errorf("the zero principal = %v", err)
 	}
 }

@@ -55,6 +55,9 @@ type Service struct {
 	opts   Options
 	hashes chan struct{} // bounds concurrent argon2 hashes (each holds Argon2.Memory)
 	dummy  string        // a hash to verify against for unknown users, so timing matches
+
+	// The lookups of every request, prepared once (parsing them cost more than running them).
+	sessionLookup, tokenLookup *sql.Stmt
 }
 
 const schema = `
@@ -162,6 +165,12 @@ func New(ctx context.Context, db *sql.DB, box *secretbox.Box, opts Options) (*Se
 	s := &Service{db: db, box: box, now: opts.Now, rand: opts.Rand, log: opts.Logger, opts: opts,
 		hashes: make(chan struct{}, 4)}
 	var err error
+	if s.sessionLookup, err = db.PrepareContext(ctx, sessionLookupSQL); err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
+	}
+	if s.tokenLookup, err = db.PrepareContext(ctx, tokenLookupSQL); err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
+	}
 	if s.dummy, err = hashPassword("not a password of anyone", opts.Argon2, opts.Rand); err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}

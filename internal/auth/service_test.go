@@ -52,7 +52,7 @@ func (s *syncBuffer) String() string {
 
 // env is a service on a fresh data dir, with a fake clock and its logs captured.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	dir   string
 	svc   *Service
 	clock *clock
@@ -60,7 +60,7 @@ type env struct {
 	opts  Options
 }
 
-func newEnv(t *testing.T, mod ...func(*Options)) *env {
+func newEnv(t testing.TB, mod ...func(*Options)) *env {
 	t.Helper()
 	e := &env{t: t, dir: t.TempDir(), clock: &clock{t: time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}}
 	e.opts = Options{Now: e.clock.Now, Argon2: cheap,

@@ -94,8 +94,7 @@ func (s *Service) AuthenticateSession(ctx context.Context, cookieValue, csrfHead
 	}
 	var id string
 	var seen, expires int64
-	row := s.db.QueryRowContext(ctx, `SELECT s.id, s.last_seen_at, s.expires_at, `+prefixed("u.", userColumns)+`
-		FROM auth_sessions s JOIN auth_users u ON u.id = s.user_id WHERE s.secret_hash = ?`, secretHash(cookieValue))
+	row := s.sessionLookup.QueryRowContext(ctx, secretHash(cookieValue))
 	var u User
 	var role string
 	var mustChange, enabled, mfa bool
@@ -131,6 +130,9 @@ func (s *Service) AuthenticateSession(ctx context.Context, cookieValue, csrfHead
 	u.Role = Role(role)
 	return Principal{UserID: u.ID, Email: u.Email, Name: u.Name(), Role: u.Role, SessionID: id, Via: ViaSession}, nil
 }
+
+var sessionLookupSQL = `SELECT s.id, s.last_seen_at, s.expires_at, ` + prefixed("u.", userColumns) + `
+	FROM auth_sessions s JOIN auth_users u ON u.id = s.user_id WHERE s.secret_hash = ?`
 
 // prefixed qualifies each column of a list.
 func prefixed(prefix, cols string) string {
@@ -197,4 +199,23 @@ func (s *Service) RevokeSession(ctx context.Context, id string) error {
 		return err
 	}
 	return commit(tx)
+}
+
+// RevokeSessions ends every session of a user ("sign out everywhere") and returns how many.
+func (s *Service) RevokeSessions(ctx context.Context, userID string) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("auth: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `DELETE FROM auth_sessions WHERE user_id = ?`, userID)
+	if err != nil {
+		return 0, fmt.Errorf("auth: sessions: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	if err := s.audit(ctx, tx, actorFrom(ctx), AuditEntry{Action: "auth.revoke_sessions", TargetType: "user",
+		TargetID: userID, Summary: fmt.Sprintf("%d sessions revoked", n)}); err != nil {
+		return 0, err
+	}
+	return int(n), commit(tx)
 }

@@ -130,3 +130,18 @@ func TestRevokeSession(t *testing.T) {
 		t.Errorf("revoking twice = %v", err)
 	}
 }
+
+func TestRevokeSessions(t *testing.T) {
+	e := newEnv(t)
+	e.addUser("ada@example.com", RoleAdmin, "Ada-Lovelace-1815")
+	a := e.signIn("ada@example.com", "Ada-Lovelace-1815")
+	b := e.signIn("ada@example.com", "Ada-Lovelace-1815")
+	if n, err := e.svc.RevokeSessions(ctx(), a.User.ID); err != nil || n != 2 {
+		t.Fatalf("RevokeSessions = %d, %v", n, err)
+	}
+	for _, s := range []Session{a, b} {
+		if _, err := e.svc.AuthenticateSession(ctx(), s.Cookie, "", false); !errors.Is(err, ErrUnauthenticated) {
+			t.Errorf("a session after sign-out everywhere = %v", err)
+		}
+	}
+}

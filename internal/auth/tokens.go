@@ -73,6 +73,8 @@ func LooksLikeToken(s string) bool {
 
 const tokenColumns = `id, name, role, prefix, created_by, created_at, expires_at, last_used_at, revoked_at`
 
+const tokenLookupSQL = `SELECT ` + tokenColumns + ` FROM auth_tokens WHERE secret_hash = ?`
+
 func scanToken(sc interface{ Scan(...any) error }) (Token, error) {
 	var t Token
 	var role string
@@ -161,7 +163,7 @@ func (s *Service) AuthenticateToken(ctx context.Context, apiKey string) (Princip
 	if !LooksLikeToken(apiKey) {
 		return Principal{}, fmt.Errorf("%w: not a Panther API key (expected %s followed by 49 letters and digits)", ErrUnauthenticated, TokenPrefix)
 	}
-	t, err := scanToken(s.db.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM auth_tokens WHERE secret_hash = ?`, secretHash(apiKey)))
+	t, err := scanToken(s.tokenLookup.QueryRowContext(ctx, secretHash(apiKey)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Principal{}, fmt.Errorf("%w: unknown API key", ErrUnauthenticated)
 	}

@@ -209,3 +209,48 @@ func TOTPCode(secret string, at time.Time) string {
 	}
 	return totpCode(raw, totpStep(at), totpDigits)
 }
+
+// DisableMFA removes the authenticator of the signed-in user p, who proves they hold it with
+// a current code. It is refused while the settings require MFA.
+func (s *Service) DisableMFA(ctx context.Context, p Principal, code string) error {
+	if p.UserID == "" {
+		return fmt.Errorf("%w: only a signed-in user removes their authenticator", ErrForbidden)
+	}
+	st, err := s.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	if st.RequireMFA {
+		return fmt.Errorf("%w: multi-factor authentication is required for every user (an admin can reset an authenticator)", ErrForbidden)
+	}
+	row, err := s.loadUserRow(ctx, s.db, `id = ?`, p.UserID)
+	if err != nil {
+		return err
+	}
+	if row.totpSecret == "" {
+		return nil
+	}
+	secret, err := s.openTOTP(row.ID, row.totpSecret)
+	if err != nil {
+		return err
+	}
+	if _, ok := checkTOTP(secret, code, s.now(), row.totpStep); !ok {
+		s.auditBestEffort(ctx, p, AuditEntry{Action: "users.mfa_disable", TargetType: "user", TargetID: row.ID,
+			Result: ResultFailure, Summary: "wrong or reused code"})
+		return fmt.Errorf("%w: the code does not match the authenticator", ErrInvalidCredentials)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("auth: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE auth_users SET totp_secret = '', totp_pending = '', totp_last_step = 0,
+		updated_at = ? WHERE id = ?`, micros(s.now()), row.ID); err != nil {
+		return fmt.Errorf("auth: MFA: %w", err)
+	}
+	if err := s.audit(ctx, tx, p, AuditEntry{Action: "users.mfa_disable", TargetType: "user", TargetID: row.ID,
+		Summary: row.Email + " removed their authenticator app"}); err != nil {
+		return err
+	}
+	return commit(tx)
+}

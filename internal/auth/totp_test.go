@@ -190,3 +190,31 @@ func TestOneTimePasswordWithMFA(t *testing.T) {
 		t.Fatalf("change with the code = %v", err)
 	}
 }
+
+func TestDisableMFA(t *testing.T) {
+	e := newEnv(t)
+	e.addUser("ada@example.com", RoleAdmin, "Ada-Lovelace-1815")
+	sess := e.signIn("ada@example.com", "Ada-Lovelace-1815")
+	p, _ := e.svc.AuthenticateSession(ctx(), sess.Cookie, "", false)
+	enr, _ := e.svc.BeginMFA(ctx(), p)
+	if err := e.svc.ConfirmMFA(ctx(), p, codeAt(t, enr.Secret, e.clock.Now())); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(30 * time.Second)
+	if err := e.svc.DisableMFA(ctx(), p, "000000"); !errors.Is(err, ErrInvalidCredentials) && codeAt(t, enr.Secret, e.clock.Now()) != "000000" {
+		t.Fatalf("disable with a wrong code = %v", err)
+	}
+	if err := e.svc.UpdateSettings(ctx(), Settings{RequireMFA: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.DisableMFA(ctx(), p, codeAt(t, enr.Secret, e.clock.Now())); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("disable while MFA is required = %v", err)
+	}
+	if err := e.svc.UpdateSettings(ctx(), Settings{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.DisableMFA(ctx(), p, codeAt(t, enr.Secret, e.clock.Now())); err != nil {
+		t.Fatal(err)
+	}
+	e.signIn("ada@example.com", "Ada-Lovelace-1815")
+}

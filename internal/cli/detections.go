@@ -1,8 +1,8 @@
 package cli
 
 import (
+	"archive/zip"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -12,27 +12,61 @@ import (
 	"text/tabwriter"
 
 	"github.com/pantherlabs/panther/internal/analysis"
+	"github.com/pantherlabs/panther/internal/content"
 	"github.com/pantherlabs/panther/internal/detect"
 	"github.com/pantherlabs/panther/internal/pyrun"
+	"github.com/pantherlabs/panther/internal/state"
 )
 
-// storedDetections is where `panther detections upload` keeps content in a data dir.
-func storedDetections(dataDir string) string { return filepath.Join(dataDir, "detections") }
+// legacyDetections is where older versions kept uploaded content; the content store imports
+// it once.
+func legacyDetections(dataDir string) string { return filepath.Join(dataDir, "detections") }
 
-// loadDetections loads content from dir (or the data dir's stored content when dir is empty).
-// Invalid specs are reported on w and skipped, except those of enabled rules and correlation
-// rules: the detection engine reports them once, with the other detections that cannot run.
-// It returns nil when there is no content.
-func loadDetections(dataDir, dir string, w io.Writer) (*analysis.Collection, error) {
-	if dir == "" {
-		dir = storedDetections(dataDir)
-		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
-		}
+// openContent opens the data dir's detection content store; close the returned database.
+func openContent(ctx context.Context, dataDir string) (*content.Store, io.Closer, error) {
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return nil, nil, err
 	}
-	col, err := analysis.Load(dir, analysis.Options{})
+	db, err := state.Open(state.Path(dataDir))
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := content.Open(ctx, db, content.Options{LegacyDir: legacyDetections(dataDir)})
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return st, db, nil
+}
+
+// loadCollection loads content from dir (or the data dir's stored content when dir is empty);
+// nil when there is no content.
+func loadCollection(ctx context.Context, dataDir, dir string) (*analysis.Collection, error) {
+	if dir != "" {
+		return analysis.Load(dir, analysis.Options{})
+	}
+	st, closer, err := openContent(ctx, dataDir)
 	if err != nil {
 		return nil, err
+	}
+	defer closer.Close()
+	col, err := st.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(col.Specs) == 0 && len(col.Invalid) == 0 {
+		return nil, nil
+	}
+	return col, nil
+}
+
+// loadDetections loads content like loadCollection. Invalid specs are reported on w and
+// skipped, except those of enabled rules and correlation rules: the detection engine reports
+// them once, with the other detections that cannot run.
+func loadDetections(ctx context.Context, dataDir, dir string, w io.Writer) (*analysis.Collection, error) {
+	col, err := loadCollection(ctx, dataDir, dir)
+	if err != nil || col == nil {
+		return col, err
 	}
 	for _, inv := range col.Invalid {
 		if engineReports(inv) {
@@ -52,21 +86,24 @@ func engineReports(inv *analysis.InvalidSpec) bool {
 
 func runDetections(ctx context.Context, env *Env, args []string) int {
 	if len(args) == 0 {
-		fmt.Fprintln(env.Stderr, "Usage: panther detections upload|list [flags]")
+		fmt.Fprintln(env.Stderr, "Usage: panther detections upload|list|export [flags]")
 		return ExitUsage
 	}
 	switch args[0] {
 	case "upload":
-		return detectionsUpload(env, args[1:])
+		return detectionsUpload(ctx, env, args[1:])
 	case "list":
-		return detectionsList(env, args[1:])
+		return detectionsList(ctx, env, args[1:])
+	case "export":
+		return detectionsExport(ctx, env, args[1:])
 	}
-	fmt.Fprintf(env.Stderr, "panther detections: unknown subcommand %q (expected upload or list)\n", args[0])
+	fmt.Fprintf(env.Stderr, "panther detections: unknown subcommand %q (expected upload, list or export)\n", args[0])
 	return ExitUsage
 }
 
 // detectionsUpload validates content and stores it in the data dir, replacing what was there.
-func detectionsUpload(env *Env, args []string) int {
+// A server running on the data dir picks it up within seconds.
+func detectionsUpload(ctx context.Context, env *Env, args []string) int {
 	f := newFlags(env, "detections upload", "detections upload [--data-dir D] DIR|ZIP").withDataDir()
 	arg, code, ok := f.parseOne(args)
 	if !ok {
@@ -82,8 +119,21 @@ func detectionsUpload(env *Env, args []string) int {
 		}
 		return errorf(env, "detections upload: %d invalid specs; nothing was uploaded", len(col.Invalid))
 	}
-	dst := storedDetections(f.DataDir())
-	if err := replaceDir(arg, dst); err != nil {
+	fsys, closeFS, err := sourceFS(arg)
+	if err != nil {
+		return errorf(env, "detections upload: %v", err)
+	}
+	defer closeFS()
+	items, err := content.ItemsFromCollection(col, fsys)
+	if err != nil {
+		return errorf(env, "detections upload: %v", err)
+	}
+	st, closer, err := openContent(ctx, f.DataDir())
+	if err != nil {
+		return errorf(env, "detections upload: %v", err)
+	}
+	defer closer.Close()
+	if _, err := st.Upload(ctx, items, true, false, "cli:"+osUser()); err != nil {
 		return errorf(env, "detections upload: %v", err)
 	}
 	counts := map[analysis.AnalysisType]int{}
@@ -97,72 +147,43 @@ func detectionsUpload(env *Env, args []string) int {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[t], t))
 		}
 	}
-	fmt.Fprintf(env.Stdout, "uploaded %s to %s\n", strings.Join(parts, ", "), dst)
+	v, _ := st.Version(ctx)
+	fmt.Fprintf(env.Stdout, "uploaded %s to %s (content version %s)\n", strings.Join(parts, ", "), f.DataDir(), v)
 	return ExitOK
 }
 
-// replaceDir copies src (a directory or a .zip file) to dst through a temporary directory
-// renamed into place, so that dst is never half written.
-func replaceDir(src, dst string) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dst), ".upload-")
+// sourceFS opens a directory or a .zip file as a file system.
+func sourceFS(p string) (fs.FS, func(), error) {
+	info, err := os.Stat(p)
 	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	info, err := os.Stat(src)
-	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if info.IsDir() {
-		err = os.CopyFS(tmp, os.DirFS(src))
-	} else {
-		err = copyFile(src, filepath.Join(tmp, filepath.Base(src)))
+		return os.DirFS(p), func() {}, nil
 	}
+	zr, err := zip.OpenReader(p)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	old := dst + ".old"
-	os.RemoveAll(old)
-	if err := os.Rename(dst, old); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	if err := os.Rename(tmp, dst); err != nil {
-		return err
-	}
-	return os.RemoveAll(old)
+	return zr, func() { zr.Close() }, nil
 }
 
-func copyFile(src, dst string) error {
-	data, err := os.ReadFile(src)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(dst, data, 0o644)
-}
-
-func detectionsList(env *Env, args []string) int {
+func detectionsList(ctx context.Context, env *Env, args []string) int {
 	f := newFlags(env, "detections list", "detections list [--data-dir D] [--path DIR] [--python PY]").withDataDir()
 	path := f.String("path", "", "list the content of DIR instead of the stored detections")
 	python := f.String("python", "", "Python interpreter the detections are checked with (default python3)")
 	if _, code, ok := f.parse(args); !ok {
 		return code
 	}
-	dir := *path
-	if dir == "" {
-		dir = storedDetections(f.DataDir())
-		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-			fmt.Fprintln(env.Stdout, "no detections uploaded (panther detections upload DIR)")
-			return ExitOK
-		}
-	}
-	col, err := analysis.Load(dir, analysis.Options{})
+	col, err := loadCollection(ctx, f.DataDir(), *path)
 	if err != nil {
 		return errorf(env, "detections list: %v", err)
 	}
-	notLoaded := pythonLoadErrors(col, *python, env.Stderr)
+	if col == nil {
+		fmt.Fprintln(env.Stdout, "no detections uploaded (panther detections upload DIR)")
+		return ExitOK
+	}
+	notLoaded := pythonLoadErrors(ctx, col, *python, env.Stderr)
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tTYPE\tENABLED\tSEVERITY\tKIND\tSTATUS\tLOG TYPES")
 	var problems []string
@@ -192,7 +213,7 @@ func detectionsList(env *Env, args []string) int {
 		} else if d.IsDerived() {
 			if _, ok := col.Base(d); !ok {
 				status = "not loaded"
-				problems = append(problems, fmt.Sprintf("%s: %s: its BaseDetection %q is not among the loaded detections", d.File, d.ID, d.BaseDetection))
+				problems = append(problems, fmt.Sprintf("%s: %s: its BaseDetection %q is not among the loaded detections", d.ID, d.File, d.BaseDetection))
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\t%s\t%s\n", d.ID, d.Type, d.Enabled, d.Severity, kind, status, strings.Join(targets, ","))
@@ -201,6 +222,9 @@ func detectionsList(env *Env, args []string) int {
 		switch inv.Type {
 		case analysis.TypeRule, analysis.TypeScheduledRule, analysis.TypeCorrelationRule, analysis.TypePolicy:
 		default:
+			for _, p := range inv.Problems {
+				fmt.Fprintf(env.Stderr, "panther: skipping invalid detection content: %v\n", p)
+			}
 			continue
 		}
 		id := inv.ID
@@ -222,7 +246,7 @@ func detectionsList(env *Env, args []string) int {
 
 // pythonLoadErrors loads the Python detections in one worker and returns why those that
 // fail did (a syntax error, a module that is not installed, with its fix), by ID.
-func pythonLoadErrors(col *analysis.Collection, python string, log io.Writer) map[string]string {
+func pythonLoadErrors(ctx context.Context, col *analysis.Collection, python string, log io.Writer) map[string]string {
 	var pyDets []*analysis.Detection
 	for _, d := range col.Detections {
 		if d.PythonSource != "" {
@@ -232,7 +256,6 @@ func pythonLoadErrors(col *analysis.Collection, python string, log io.Writer) ma
 	if len(pyDets) == 0 {
 		return nil
 	}
-	ctx := context.Background()
 	pool, err := pyrun.New(ctx, pyrun.Options{Python: python, Workers: 1}, detect.PythonContent(col, pyDets))
 	if err != nil {
 		fmt.Fprintf(log, "panther: cannot check the Python detections: %v\n", err)
@@ -246,4 +269,23 @@ func pythonLoadErrors(col *analysis.Collection, python string, log io.Writer) ma
 		}
 	}
 	return out
+}
+
+// detectionsExport writes the stored content as a panther-analysis tree, for `panther test`.
+func detectionsExport(ctx context.Context, env *Env, args []string) int {
+	f := newFlags(env, "detections export", "detections export [--data-dir D] DIR").withDataDir()
+	dir, code, ok := f.parseOne(args)
+	if !ok {
+		return code
+	}
+	st, closer, err := openContent(ctx, f.DataDir())
+	if err != nil {
+		return errorf(env, "detections export: %v", err)
+	}
+	defer closer.Close()
+	if err := st.Export(ctx, dir); err != nil {
+		return errorf(env, "detections export: %v", err)
+	}
+	fmt.Fprintf(env.Stdout, "exported the stored detections to %s (test them with: panther test %s)\n", dir, dir)
+	return ExitOK
 }

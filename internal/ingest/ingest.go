@@ -50,7 +50,9 @@ type Options struct {
 	Now            func() time.Time
 	RowIDs         *rowid.Generator
 	Stdin          io.Reader // read for the path "-"
-	// ExplainErrors makes quarantine reasons more detailed at a cost (for interactive tools).
+	// ExplainErrors is ignored, kept for the callers that set it: quarantine reasons are
+	// always detailed now, since the classifier needs each type's detailed failure position
+	// to name the closest type first.
 	ExplainErrors bool
 }
 
@@ -464,7 +466,6 @@ func (p *Pipeline) parse(j *job) {
 	}
 	dec := &decode.Decoder{Arena: &b.Arena}
 	cls := classify.New(types, dec)
-	cls.Explain = p.opts.ExplainErrors
 	if len(in.Header) > 0 {
 		// The header primes the parsers (a CSV header); whatever it decodes to is not kept.
 		hdr := input.Record{Data: bytes.TrimSpace(in.Header), Line: 0, Size: int64(len(in.Header))}
@@ -563,6 +564,7 @@ func (p *Pipeline) finish(b *Batch, dec *decode.Decoder, res *classify.Result, s
 	ev.SourceLabel = src.label
 	ev.SourceAddress = src.address
 	setIndicators(ev, &dec.Indicators, &b.Arena)
+	ev.ParseWarnings = dec.Warnings()
 	return scratch
 }
 

@@ -253,6 +253,7 @@ var standardTypes = map[string]string{
 	"p_alert_creation_time": "TIMESTAMP WITH TIME ZONE", "p_alert_update_time": "TIMESTAMP WITH TIME ZONE",
 	"p_rule_tags": "VARCHAR[]", "p_rule_reports": "MAP(VARCHAR, VARCHAR[])", "p_rule_severity": "VARCHAR",
 	"p_alert_title": "VARCHAR", "p_alert_dedup": "VARCHAR", "p_rule_error": "VARCHAR",
+	"p_parse_warnings": "STRUCT(field VARCHAR, value VARCHAR, error VARCHAR)[]",
 }
 
 func standardType(col string) string {
