@@ -18,6 +18,7 @@ import (
 	"github.com/pantherlabs/panther/internal/api/graphql/model"
 	"github.com/pantherlabs/panther/internal/auth"
 	"github.com/pantherlabs/panther/internal/content"
+	"github.com/pantherlabs/panther/internal/correlate"
 	"github.com/pantherlabs/panther/internal/logtypes"
 	"github.com/pantherlabs/panther/internal/settings"
 )
@@ -374,7 +375,15 @@ func (r *mutationResolver) TestDetection(ctx context.Context, input model.TestDe
 }
 
 func (r *mutationResolver) TestCorrelationRuleYaml(ctx context.Context, input model.TestCorrelationRuleYAMLInput) (*model.TestCorrelationRuleYAMLOutput, error) {
-	return nil, notAvailable("testCorrelationRuleYAML")
+	results, err := correlate.TestYAML([]byte(input.Yaml))
+	if err != nil {
+		return nil, invalid("%v", err)
+	}
+	out := &model.TestCorrelationRuleYAMLOutput{Results: []*model.TestCorrelationRuleYAMLResult{}}
+	for _, t := range results {
+		out.Results = append(out.Results, &model.TestCorrelationRuleYAMLResult{Name: t.Name, Passed: t.Passed, Error: optStr(t.Error)})
+	}
+	return out, nil
 }
 
 func (r *mutationResolver) UploadDetectionEntities(ctx context.Context, input model.UploadDetectionEntitiesInput) (*model.UploadDetectionEntitiesOutput, error) {
