@@ -57,6 +57,8 @@ type Event struct {
 	RowID       string
 	SourceID    string
 	SourceLabel string
+	// SourceAddress is the sender's address (syslog, HTTP push): p_source_address.
+	SourceAddress string
 	// Line is the line of the input where the record started (not stored in the lake).
 	Line int64
 	// Indicators holds the p_any_* values by indicator kind, de-duplicated and sorted.

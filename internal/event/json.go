@@ -44,6 +44,10 @@ func AppendJSON(dst []byte, e *Event) []byte {
 		dst = append(dst, `,"p_source_label":`...)
 		dst = AppendString(dst, e.SourceLabel)
 	}
+	if e.SourceAddress != "" {
+		dst = append(dst, `,"p_source_address":`...)
+		dst = AppendString(dst, e.SourceAddress)
+	}
 	for k, vals := range e.Indicators {
 		if len(vals) == 0 {
 			continue

@@ -36,7 +36,7 @@ type Match struct {
 
 // StandardColumns are the p_ columns every log table has, after the log type's own columns.
 var StandardColumns = func() []string {
-	cols := []string{"p_log_type", "p_row_id", "p_event_time", "p_parse_time", "p_source_id", "p_source_label"}
+	cols := []string{"p_log_type", "p_row_id", "p_event_time", "p_parse_time", "p_source_id", "p_source_label", "p_source_address"}
 	for _, k := range indicators.Kinds {
 		cols = append(cols, k.Column())
 	}
@@ -67,6 +67,7 @@ func newEventTable(kind Kind, lt *logschema.LogType) *eventTable {
 	add(timeLeaf("p_parse_time", false))
 	add(stringLeaf("p_source_id", true))
 	add(stringLeaf("p_source_label", true))
+	add(stringLeaf("p_source_address", true))
 	for _, k := range indicators.Kinds {
 		add(stringList(k.Column()))
 	}
@@ -101,7 +102,8 @@ func (t *eventTable) build(sh *shredder, ev *event.Event, m *Match) {
 	sh.timestamp(c+3, ev.ParseTime, false)
 	sh.str(c+4, ev.SourceID, true)
 	sh.str(c+5, ev.SourceLabel, true)
-	c += 6
+	sh.str(c+6, ev.SourceAddress, true)
+	c += 7
 	for k := range indicators.Kinds {
 		sh.strings(c+k, ev.Indicators[k])
 	}
