@@ -67,23 +67,24 @@ func metricInt(s string) int64 {
 	return int64(f)
 }
 
-// Query runs one trusted SQL statement (the CLI, internal callers) in the default database
-// and returns its rows for streaming. The caller closes them.
-func (e *Engine) Query(ctx context.Context, query string) (*Rows, error) {
+// Query runs one trusted SQL statement (the CLI, internal callers) in the default database,
+// with optional arguments for its placeholders, and returns its rows for streaming. The
+// caller closes them.
+func (e *Engine) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
 	if err := e.Refresh(ctx); err != nil {
 		return nil, err
 	}
 	if err := e.loadSystemTables(ctx, query); err != nil {
 		return nil, err
 	}
-	return e.run(ctx, query, DefaultDatabase)
+	return e.run(ctx, query, DefaultDatabase, args)
 }
 
 // run runs a statement on a connection of its own in database db. A query that fails because
 // a file it listed was deleted meanwhile (a compaction's delayed delete) is run once more
 // after a full refresh.
-func (e *Engine) run(ctx context.Context, query, db string) (*Rows, error) {
-	rows, err := e.runOnce(ctx, query, db)
+func (e *Engine) run(ctx context.Context, query, db string, args []any) (*Rows, error) {
+	rows, err := e.runOnce(ctx, query, db, args)
 	if err != nil && isMissingFile(err) && ctx.Err() == nil {
 		e.mu.Lock()
 		rerr := e.refresh(ctx, true)
@@ -91,12 +92,12 @@ func (e *Engine) run(ctx context.Context, query, db string) (*Rows, error) {
 		if rerr != nil {
 			return nil, rerr
 		}
-		rows, err = e.runOnce(ctx, query, db)
+		rows, err = e.runOnce(ctx, query, db, args)
 	}
 	return rows, err
 }
 
-func (e *Engine) runOnce(ctx context.Context, query, db string) (*Rows, error) {
+func (e *Engine) runOnce(ctx context.Context, query, db string, args []any) (*Rows, error) {
 	conn, err := e.db.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -106,7 +107,7 @@ func (e *Engine) runOnce(ctx context.Context, query, db string) (*Rows, error) {
 		return nil, err
 	}
 	started := time.Now()
-	rows, err := conn.QueryContext(ctx, query)
+	rows, err := conn.QueryContext(ctx, query, args...)
 	if err != nil {
 		conn.Close()
 		return nil, queryError(ctx, err)
@@ -143,33 +144,36 @@ func isMissingFile(err error) bool {
 	return strings.Contains(msg, "No such file or directory") || strings.Contains(msg, "No files found that match")
 }
 
-// QueryAll runs a query and returns all rows. For small results (tests, the API).
-func (e *Engine) QueryAll(ctx context.Context, query string) ([]string, [][]any, error) {
-	rows, err := e.Query(ctx, query)
+// QueryAll runs a trusted query and returns all rows. For small results (tests, the API).
+func (e *Engine) QueryAll(ctx context.Context, query string, args ...any) ([]string, [][]any, error) {
+	rows, err := e.Query(ctx, query, args...)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer rows.Close()
-	return readAll(ctx, rows)
+	all, err := rows.ReadAll(ctx)
+	return rows.Columns, all, err
 }
 
-func readAll(ctx context.Context, rows *Rows) ([]string, [][]any, error) {
+// ReadAll reads the remaining rows; for small results. ctx is the query's, to tell
+// cancellation from a query error.
+func (r *Rows) ReadAll(ctx context.Context) ([][]any, error) {
 	var out [][]any
-	for rows.Next() {
-		vals := make([]any, len(rows.Columns))
+	for r.Next() {
+		vals := make([]any, len(r.Columns))
 		ptrs := make([]any, len(vals))
 		for i := range vals {
 			ptrs[i] = &vals[i]
 		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, nil, queryError(ctx, err)
+		if err := r.Scan(ptrs...); err != nil {
+			return nil, queryError(ctx, err)
 		}
 		out = append(out, vals)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, queryError(ctx, err)
+	if err := r.Err(); err != nil {
+		return nil, queryError(ctx, err)
 	}
-	return rows.Columns, out, nil
+	return out, nil
 }
 
 // cleanError keeps DuckDB's message and position marker and drops driver noise.

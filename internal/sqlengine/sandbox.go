@@ -418,7 +418,7 @@ func (e *Engine) QueryUntrusted(ctx context.Context, query string, o QueryOption
 	if err := e.loadNamed(ctx, qualify(tables, db)); err != nil {
 		return nil, err
 	}
-	return e.run(ctx, query, db)
+	return e.run(ctx, query, db, nil)
 }
 
 // qualify prefixes unqualified table names with the default database.

@@ -35,19 +35,8 @@ func untrusted(eng *sqlengine.Engine, q, db string) ([]string, [][]any, error) {
 		return nil, nil, err
 	}
 	defer rows.Close()
-	var out [][]any
-	for rows.Next() {
-		vals := make([]any, len(rows.Columns))
-		ptrs := make([]any, len(vals))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, nil, err
-		}
-		out = append(out, vals)
-	}
-	return rows.Columns, out, rows.Err()
+	all, err := rows.ReadAll(context.Background())
+	return rows.Columns, all, err
 }
 
 // TestSandboxRefuses runs every escape through the API's entry point and checks each is

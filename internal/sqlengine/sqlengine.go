@@ -139,6 +139,10 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		fmt.Sprintf("SET temp_directory=%s", quoteString(o.TempDir)),
 		"SET enable_profiling='no_output'",
 		"SET parquet_metadata_cache=true",
+		// The lake is on local disk, which the OS caches; without DuckDB's own file cache,
+		// memory stays with the queries and bytes read (Stats.BytesScanned) are what each
+		// query read.
+		"SET enable_external_file_cache=false",
 	}
 	if o.MaxTempDirSize != "" {
 		setup = append(setup, fmt.Sprintf("SET max_temp_directory_size=%s", quoteString(o.MaxTempDirSize)))

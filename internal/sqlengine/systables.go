@@ -2,6 +2,7 @@ package sqlengine
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -14,18 +15,25 @@ import (
 
 // A SystemTable is a table of panther_system whose rows Go code provides, such as
 // panther_system.audit from the state database (DuckDB here cannot read SQLite). The engine
-// loads the rows into DuckDB when a query names the table and its version changed since the
-// last load.
+// loads the rows into DuckDB when a query names the table, if they changed since the last
+// load.
 type SystemTable struct {
 	Name        string // the table's name in panther_system, e.g. "audit"
 	Description string
 	Columns     []Column
-	// Version returns a token that changes whenever the rows change (a row count plus the
-	// last id, say). It is called before each query that names the table, so keep it cheap.
-	Version func(ctx context.Context) (string, error)
 	// Rows calls emit once per row, with one value per column in order: string, int64,
-	// float64, bool, time.Time, []string, or nil for NULL.
-	Rows func(ctx context.Context, emit func(row []any) error) error
+	// float64, bool, time.Time, []string, or nil for NULL. For an AppendOnly table it gives
+	// only the rows after the cursor since ("" for all) and returns the cursor of the last
+	// row it gave (since itself when there is none); otherwise since is always "" and the
+	// returned cursor is ignored.
+	Rows func(ctx context.Context, since string, emit func(row []any) error) (string, error)
+	// AppendOnly tables only ever gain rows (an audit log): before each query that names the
+	// table the engine asks for the rows after its cursor and appends them.
+	AppendOnly bool
+	// Version returns a token that changes whenever the rows change (a row count plus the
+	// last id, say); the table is reloaded when it differs from the last load. It is called
+	// before each query that names the table, so keep it cheap. Unused for AppendOnly tables.
+	Version func(ctx context.Context) (string, error)
 }
 
 // Column is a column of a table: its name, DuckDB type and what it holds.
@@ -50,8 +58,8 @@ func (e *Engine) AddSystemTable(ctx context.Context, t SystemTable) error {
 	if !tableNameRE.MatchString(t.Name) || t.Name == "quarantine" {
 		return fmt.Errorf("sql: system table %q: the name must be lower-case letters, digits and _, and not quarantine", t.Name)
 	}
-	if len(t.Columns) == 0 || t.Version == nil || t.Rows == nil {
-		return fmt.Errorf("sql: system table %s: columns, Version and Rows are required", t.Name)
+	if len(t.Columns) == 0 || t.Rows == nil || (t.Version == nil && !t.AppendOnly) {
+		return fmt.Errorf("sql: system table %s: columns and Rows are required, and Version unless it is AppendOnly", t.Name)
 	}
 	e.sysMu.Lock()
 	defer e.sysMu.Unlock()
@@ -139,6 +147,19 @@ func (e *Engine) tableNames(ctx context.Context, query string) ([]string, error)
 func (e *Engine) loadSystemTable(ctx context.Context, st *systemTable) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	conn, err := e.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if st.def.AppendOnly {
+		cursor, err := e.appendRows(ctx, conn, st, st.def.Name, st.version)
+		if err != nil {
+			return fmt.Errorf("sql: loading the system table %s: %w", st.def.Name, err)
+		}
+		st.version, st.loaded = cursor, true
+		return nil
+	}
 	v, err := st.def.Version(ctx)
 	if err != nil {
 		return fmt.Errorf("sql: system table %s: %w", st.def.Name, err)
@@ -146,36 +167,13 @@ func (e *Engine) loadSystemTable(ctx context.Context, st *systemTable) error {
 	if st.loaded && v == st.version {
 		return nil
 	}
-	conn, err := e.db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
 	// Load into a new table, then swap it in within one transaction: a query running
 	// meanwhile keeps reading the old rows.
 	staging := "__load_" + st.def.Name
 	if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE TABLE "+systemName(staging)+" ("+columnDefs(st.def.Columns)+")"); err != nil {
 		return fmt.Errorf("sql: system table %s: %w", st.def.Name, err)
 	}
-	err = conn.Raw(func(dc any) error {
-		app, err := duckdb.NewAppender(dc.(driver.Conn), "panther_system", "main", staging)
-		if err != nil {
-			return err
-		}
-		n := len(st.def.Columns)
-		vals := make([]driver.Value, n)
-		err = st.def.Rows(ctx, func(row []any) error {
-			if len(row) != n {
-				return fmt.Errorf("a row has %d values, the table %d columns", len(row), n)
-			}
-			for i, v := range row {
-				vals[i] = v
-			}
-			return app.AppendRow(vals...)
-		})
-		return errors.Join(err, app.Close())
-	})
-	if err != nil {
+	if _, err := e.appendRows(ctx, conn, st, staging, ""); err != nil {
 		return fmt.Errorf("sql: loading the system table %s: %w", st.def.Name, err)
 	}
 	tx, err := conn.BeginTx(ctx, nil)
@@ -198,4 +196,31 @@ func (e *Engine) loadSystemTable(ctx context.Context, st *systemTable) error {
 	}
 	st.version, st.loaded = v, true
 	return nil
+}
+
+// appendRows appends the rows Rows gives after since to table, and returns its cursor.
+func (e *Engine) appendRows(ctx context.Context, conn *sql.Conn, st *systemTable, table, since string) (string, error) {
+	var cursor string
+	err := conn.Raw(func(dc any) error {
+		app, err := duckdb.NewAppender(dc.(driver.Conn), "panther_system", "main", table)
+		if err != nil {
+			return err
+		}
+		n := len(st.def.Columns)
+		vals := make([]driver.Value, n)
+		cursor, err = st.def.Rows(ctx, since, func(row []any) error {
+			if len(row) != n {
+				return fmt.Errorf("a row has %d values, the table %d columns", len(row), n)
+			}
+			for i, v := range row {
+				vals[i] = v
+			}
+			return app.AppendRow(vals...)
+		})
+		if err != nil {
+			return errors.Join(err, app.Close())
+		}
+		return app.Close()
+	})
+	return cursor, err
 }
