@@ -50,8 +50,6 @@ type Options struct {
 	Now            func() time.Time
 	RowIDs         *rowid.Generator
 	Stdin          io.Reader // read for the path "-"
-	// ExplainErrors makes quarantine reasons more detailed at a cost (for interactive tools).
-	ExplainErrors bool
 }
 
 // An Input is one unit of records: a file, or a payload a live source accepted.
@@ -464,7 +462,6 @@ func (p *Pipeline) parse(j *job) {
 	}
 	dec := &decode.Decoder{Arena: &b.Arena}
 	cls := classify.New(types, dec)
-	cls.Explain = p.opts.ExplainErrors
 	if len(in.Header) > 0 {
 		// The header primes the parsers (a CSV header); whatever it decodes to is not kept.
 		hdr := input.Record{Data: bytes.TrimSpace(in.Header), Line: 0, Size: int64(len(in.Header))}
@@ -563,6 +560,7 @@ func (p *Pipeline) finish(b *Batch, dec *decode.Decoder, res *classify.Result, s
 	ev.SourceLabel = src.label
 	ev.SourceAddress = src.address
 	setIndicators(ev, &dec.Indicators, &b.Arena)
+	ev.ParseWarnings = dec.Warnings()
 	return scratch
 }
 
