@@ -70,7 +70,7 @@ func TestDestinationsTestAlertAndResend(t *testing.T) {
 	hook := httptest.NewServer(rc)
 	defer hook.Close()
 	var disp *delivery.Dispatcher
-	s := newServer(t, func(d *Deps) {
+	s := newServer(t, func(d *Deps, _ string) {
 		ctx := context.Background()
 		db := d.Content.DB()
 		box, err := secretbox.OpenDir(t.TempDir())
