@@ -221,7 +221,7 @@ func (s *Source) file(ctx context.Context, name string, pub sources.Publisher, h
 	prog := s.readProgress(id)
 	prog.Name = name
 	if !prog.Complete {
-		opts := s.parts
+		opts := parts.ForPublisher(s.parts, pub)
 		opts.FirstPart = prog.Published
 		base := s.id + "/" + string(id)
 		st, err := parts.Split(f, opts, func(p *sources.Payload) error {
