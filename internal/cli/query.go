@@ -60,7 +60,15 @@ func openEngine(ctx context.Context, dataDir string) (*sqlengine.Engine, error) 
 	if err != nil {
 		return nil, err
 	}
-	return sqlengine.Open(ctx, sqlengine.Options{LakeDir: filepath.Join(dataDir, "lake"), Types: reg})
+	eng, err := sqlengine.Open(ctx, sqlengine.Options{LakeDir: filepath.Join(dataDir, "lake"), Types: reg})
+	if err != nil {
+		return nil, err
+	}
+	if err := syncAudit(ctx, eng, dataDir); err != nil {
+		eng.Close()
+		return nil, fmt.Errorf("panther_system.audit: %w", err)
+	}
+	return eng, nil
 }
 
 // writeQuery runs query and writes its result in format.
