@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/pantherlabs/panther/internal/auth"
-	"github.com/pantherlabs/panther/internal/sqlengine"
 	"github.com/pantherlabs/panther/internal/state"
 )
 
@@ -64,29 +63,19 @@ func runAudit(ctx context.Context, env *Env, args []string) int {
 	return ExitOK
 }
 
-// auditSystemTable is panther_system.audit over the audit log of svc.
-func auditSystemTable(svc *auth.Service) sqlengine.SystemTable {
-	cols := make([]sqlengine.SystemColumn, len(auth.AuditSQLColumns))
-	for i, c := range auth.AuditSQLColumns {
-		cols[i] = sqlengine.SystemColumn{Name: c.Name, Type: c.Type}
-	}
-	return sqlengine.SystemTable{Name: "audit", Columns: cols,
-		Scan: func(ctx context.Context, after int64, fn func([]any) error) error {
-			return svc.ScanAudit(ctx, after, func(e auth.AuditEntry) error { return fn(e.SQLRow()) })
-		}}
-}
+// dataDirAudit reads the audit log of a data dir, opening its state database for each read:
+// panther_system.audit for commands that query once. A data dir without a state database has
+// an empty log, and reading it creates none.
+type dataDirAudit string
 
-// syncAudit copies the data dir's audit log into panther_system.audit. A data dir without a
-// state database has no audit log: the table is created empty, and no database is made.
-func syncAudit(ctx context.Context, eng *sqlengine.Engine, dataDir string) error {
-	if _, err := os.Stat(state.Path(dataDir)); errors.Is(err, fs.ErrNotExist) {
-		return eng.SyncSystemTable(ctx, sqlengine.SystemTable{Name: "audit", Columns: auditSystemTable(nil).Columns,
-			Scan: func(context.Context, int64, func([]any) error) error { return nil }})
+func (d dataDirAudit) ScanAudit(ctx context.Context, afterID int64, fn func(auth.AuditEntry) error) error {
+	if _, err := os.Stat(state.Path(string(d))); errors.Is(err, fs.ErrNotExist) {
+		return nil
 	}
-	a, err := openAuth(ctx, dataDir)
+	a, err := openAuth(ctx, string(d))
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	return eng.SyncSystemTable(ctx, auditSystemTable(a.svc))
+	return a.svc.ScanAudit(ctx, afterID, fn)
 }

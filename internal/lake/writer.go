@@ -223,6 +223,13 @@ func (w *Writer) open(key partKey, schema *fileSchema) (*partition, error) {
 	final := filepath.Join(dir, name)
 	tmp := filepath.Join(dir, "."+name+".tmp")
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if errors.Is(err, os.ErrNotExist) {
+		// Retention removed the (expired, empty) partition directory after MkdirAll.
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("lake: %w", err)
+		}
+		f, err = os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("lake: %w", err)
 	}
@@ -332,6 +339,9 @@ func (w *Writer) closePart(p *partition) error {
 	if err != nil {
 		_ = os.Remove(p.tmp)
 		return fmt.Errorf("lake: committing %s: %w", p.final, err)
+	}
+	if err := markChanged(w.opts.Dir, p.key.kind, p.key.table); err != nil {
+		return err
 	}
 	if w.opts.OnFile != nil {
 		w.opts.OnFile(FileInfo{Kind: p.key.kind, Table: p.key.table, Path: p.final, Rows: rows, Bytes: p.cw.n})
