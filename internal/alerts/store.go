@@ -163,6 +163,9 @@ func (s *Store) Record(ctx context.Context, matches []Match) ([]Assignment, []*A
 		if m.LogType != "" {
 			g.types[m.LogType] = true
 		}
+		for _, lt := range m.LogTypes {
+			g.types[lt] = true
+		}
 		if g.keys == nil {
 			g.keys = map[int]string{}
 		}
