@@ -198,11 +198,11 @@ func (r *globalHelperResolver) UpdatedBy(ctx context.Context, obj *model.GlobalH
 }
 
 func (r *metricsOutputResolver) AlertsPerRule(ctx context.Context, obj *model.MetricsOutput) ([]*model.SeriesWithEntityID, error) {
-	return nil, notAvailable("alertsPerRule")
+	return r.alertsPerRule(ctx, obj)
 }
 
 func (r *metricsOutputResolver) AlertsPerSeverity(ctx context.Context, obj *model.MetricsOutput) ([]*model.SeriesWithBreakdown, error) {
-	return nil, notAvailable("alertsPerSeverity")
+	return r.alertsPerSeverity(ctx, obj)
 }
 
 func (r *metricsOutputResolver) BytesIngestedPerSource(ctx context.Context, obj *model.MetricsOutput) ([]*model.Series, error) {
@@ -234,7 +234,11 @@ func (r *metricsOutputResolver) LatencyPerLogType(ctx context.Context, obj *mode
 }
 
 func (r *metricsOutputResolver) TotalAlerts(ctx context.Context, obj *model.MetricsOutput) (float64, error) {
-	return 0, notAvailable("totalAlerts")
+	ac, err := r.alertCounts(ctx, obj)
+	if err != nil {
+		return 0, err
+	}
+	return float64(ac.total), nil
 }
 
 func (r *metricsOutputResolver) TotalBytesIngested(ctx context.Context, obj *model.MetricsOutput) (float64, error) {
@@ -254,7 +258,7 @@ func (r *metricsOutputResolver) TotalEventsProcessed(ctx context.Context, obj *m
 }
 
 func (r *metricsOutputResolver) IntervalInMinutes(ctx context.Context, obj *model.MetricsOutput) (int, error) {
-	return 0, notAvailable("intervalInMinutes")
+	return int(obj.Interval / time.Minute), nil
 }
 
 func (r *mutationResolver) UpdateAlertStatusByID(ctx context.Context, input model.UpdateAlertStatusByIDInput) (*model.UpdateAlertStatusByIDOutput, error) {
@@ -1454,7 +1458,11 @@ func (r *queryResolver) AuditLogs(ctx context.Context, input *model.AuditLogsInp
 }
 
 func (r *queryResolver) Metrics(ctx context.Context, input model.MetricsInput) (*model.MetricsOutput, error) {
-	return nil, notAvailable("metrics")
+	step, err := metricsInterval(&input)
+	if err != nil {
+		return nil, err
+	}
+	return &model.MetricsOutput{From: input.FromDate.UTC(), To: input.ToDate.UTC(), Interval: step}, nil
 }
 
 func (r *savedQueryResolver) CreatedBy(ctx context.Context, obj *model.SavedQuery) (model.Actor, error) {
