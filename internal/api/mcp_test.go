@@ -44,7 +44,7 @@ func init() {
 func mcpServer(t *testing.T) (*server, []*alerts.Alert) {
 	t.Helper()
 	var srcStore *sources.Store
-	s := newServer(t, func(d *Deps) {
+	s := newServer(t, func(d *Deps, _ string) {
 		box, err := secretbox.OpenDir(t.TempDir())
 		if err != nil {
 			t.Fatal(err)
