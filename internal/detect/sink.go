@@ -21,6 +21,10 @@ type Sink struct {
 	Lake   *lake.Writer
 	Ctx    context.Context
 
+	// OnRaised, when set, is given the alerts each batch raised (after they are committed)
+	// instead of keeping them in Raised: a long-running server keeps nothing.
+	OnRaised func([]*alerts.Alert)
+
 	// Counts, for the summary.
 	Matches, Errors int64
 	Raised          []*alerts.Alert
@@ -59,7 +63,13 @@ func (s *Sink) Consume(b *ingest.Batch) error {
 		if err != nil {
 			return err
 		}
-		s.Raised = append(s.Raised, raised...)
+		if s.OnRaised != nil {
+			if len(raised) > 0 {
+				s.OnRaised(raised)
+			}
+		} else {
+			s.Raised = append(s.Raised, raised...)
+		}
 	}
 	var mEvents, eEvents []*event.Event
 	var mRows, eRows []*lake.Match
