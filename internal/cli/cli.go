@@ -50,6 +50,9 @@ func commands() []command {
 		{"detections", "upload and list detection content", runDetections},
 		{"alerts", "list, show, triage and deliver alerts", runAlerts},
 		{"destinations", "configure where alerts are delivered", runDestinations},
+		{"users", "add, list, update and remove console users; reset passwords and MFA", runUsers},
+		{"tokens", "create, list and revoke API tokens", runTokens},
+		{"audit", "show the audit log of changes and sign-ins", runAudit},
 	}
 }
 

@@ -421,8 +421,6 @@ func (r *runner) report(it *item) {
 		r.log.warn("Skipping Derived Detection '%s', could not lookup base detection '%s'", it.d.ID, it.d.BaseDetection)
 		r.sum.Cases.Skipped += len(it.tests)
 		return
-	case stateCorrelation:
-		r.skip(file, it)
 	}
 	if !rep.sortMode {
 		rep.println(it.d.ID)
@@ -439,11 +437,7 @@ func (r *runner) report(it *item) {
 	if !it.hasTests {
 		rep.println("\tNo tests configured for " + it.d.ID)
 	} else {
-		if it.state == stateCorrelation {
-			r.sum.Cases.Skipped += len(it.tests)
-		} else {
-			r.sum.Cases.Skipped += len(it.tests) - len(it.cases)
-		}
+		r.sum.Cases.Skipped += len(it.tests) - len(it.cases)
 		for _, c := range it.cases {
 			r.reportCase(it, c.result)
 		}
@@ -472,9 +466,7 @@ func (r *runner) reportCase(it *item, res pyrun.TestResult) {
 
 func (r *runner) skip(file string, it *item) {
 	r.sum.SkippedSpecs = append(r.sum.SkippedSpecs, SkippedSpec{File: file, ID: it.d.ID})
-	if it.state != stateCorrelation {
-		r.sum.Cases.Skipped += len(it.tests)
-	}
+	r.sum.Cases.Skipped += len(it.tests)
 }
 
 func hasBothOutcomes(tests []analysis.Test) bool {

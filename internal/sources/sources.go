@@ -34,15 +34,28 @@ type Payload struct {
 	// framed (one syslog message each, newlines inside kept).
 	Data    []byte
 	Records [][]byte
+	// Cut, with Records, marks the records the source cut at its size limit (a syslog message
+	// over max_message_bytes, a record of an object over the part limit): Records[c.Index]
+	// holds only the first bytes of a record of c.Size bytes. The pipeline quarantines these
+	// with that reason instead of parsing them. Usually empty.
+	Cut []CutRecord
 	// DedupID, when set, makes publishing idempotent: the queue drops a payload whose DedupID it
 	// already accepted within its duplicate window (S3 objects, watched files: re-publishing after
 	// a crash must not duplicate events). Large objects are published as several payloads, each
-	// with its own DedupID (object identity + chunk index) and Part/Parts set.
+	// with its own DedupID (object identity + chunk index) and Part/Parts set. Part counts from
+	// 0. A source that streams an object does not know the number of parts before the end: it
+	// sets Parts (= Part+1) on the last part only, and leaves it 0 on the others.
 	DedupID     string
 	Part, Parts int
 	// Header, for a Part > 0 of a text object, is the object's first record (a CSV or VPC Flow
 	// header line) so the consumer can parse the part alone; it is not an event itself.
 	Header []byte
+}
+
+// CutRecord marks a record of Payload.Records that its source cut at a size limit.
+type CutRecord struct {
+	Index int   // in Records
+	Size  int64 // the record's full size in bytes
 }
 
 // Publisher persists payloads. Publish returns nil only once the payload is durable in the queue;
