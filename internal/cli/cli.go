@@ -12,7 +12,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
-	"sort"
 	"strings"
 	"syscall"
 
@@ -199,29 +198,6 @@ func registry(dataDir string) (*logtypes.Registry, error) {
 		}
 	}
 	return r, nil
-}
-
-// selectTypes returns the types named, or all types when names is empty.
-func selectTypes(r *logtypes.Registry, names []string) ([]*logtypes.LogType, error) {
-	if len(names) == 0 {
-		return r.All(), nil
-	}
-	var out []*logtypes.LogType
-	seen := map[string]bool{}
-	var errs []error
-	for _, n := range names {
-		t, err := r.Lookup(n)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if !seen[t.Name] {
-			seen[t.Name] = true
-			out = append(out, t)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, errors.Join(errs...)
 }
 
 // startCPUProfile writes a CPU profile to path until stop is called (PANTHER_CPUPROFILE).

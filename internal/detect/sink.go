@@ -24,6 +24,8 @@ type Sink struct {
 	// OnRaised, when set, is given the alerts each batch raised (after they are committed)
 	// instead of keeping them in Raised: a long-running server keeps nothing.
 	OnRaised func([]*alerts.Alert)
+	// OnOutcome, when set, is told of each match and rule error (for per-detection metrics).
+	OnOutcome func(ruleID string, isError bool)
 
 	// Counts, for the summary.
 	Matches, Errors int64
@@ -89,6 +91,9 @@ func (s *Sink) Consume(b *ingest.Batch) error {
 			row.AlertID = a.AlertID
 			row.AlertCreationTime = unixNano(a.CreatedAt)
 			row.AlertUpdateTime = unixNano(a.UpdatedAt)
+		}
+		if s.OnOutcome != nil {
+			s.OnOutcome(o.Rule.ID, o.Err != nil)
 		}
 		if o.Err != nil {
 			row.Error = o.Err.Error()

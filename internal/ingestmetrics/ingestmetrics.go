@@ -107,7 +107,7 @@ func (s *Store) Series(ctx context.Context, q Query) ([]Series, error) {
 		return nil, errors.New("ingestmetrics: the range is empty (to must be after from)")
 	}
 	if q.Step == 0 {
-		q.Step = max(time.Minute, (to.Sub(from)/60).Truncate(time.Minute))
+		q.Step = max(time.Minute, (to.Sub(from) / 60).Truncate(time.Minute))
 	}
 	if q.Step%time.Minute != 0 || q.Step <= 0 {
 		return nil, fmt.Errorf("ingestmetrics: step %s is not a whole number of minutes", q.Step)

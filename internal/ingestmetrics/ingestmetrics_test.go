@@ -20,7 +20,9 @@ func TestSeries(t *testing.T) {
 		t.Fatal(err)
 	}
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	at := func(min int, sec int) time.Time { return t0.Add(time.Duration(min)*time.Minute + time.Duration(sec)*time.Second) }
+	at := func(min int, sec int) time.Time {
+		return t0.Add(time.Duration(min)*time.Minute + time.Duration(sec)*time.Second)
+	}
 	if err := s.Add(ctx, db, []Point{
 		{Minute: at(0, 5), SourceID: "a", LogType: "AWS.CloudTrail", Events: 10, Bytes: 1000},
 		{Minute: at(0, 50), SourceID: "a", LogType: "AWS.CloudTrail", Events: 5, Bytes: 500}, // same minute: adds up

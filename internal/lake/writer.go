@@ -453,7 +453,9 @@ func syncDir(dir string) error {
 }
 
 // IsTemp reports whether a file name is a lake file being written (not visible to queries).
-func IsTemp(name string) bool { return strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".parquet.tmp") }
+func IsTemp(name string) bool {
+	return strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".parquet.tmp")
+}
 
 // RemoveTemps deletes the unfinished and uncommitted files under the lake directory dir,
 // after a crash (call it after committing what a checkpoint lists). It returns how many it

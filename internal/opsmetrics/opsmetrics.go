@@ -1,6 +1,8 @@
-// Package opsmetrics holds the server's Prometheus metrics: one registry (never the global
-// default one), the collectors the pipeline stages update, and collectors that read what
-// other processes may change (alerts, deliveries) from the state database when scraped.
+// Package opsmetrics holds the server's Prometheus metrics: the server's own registry, the
+// collectors the pipeline stages update, and collectors that read what other processes may
+// change (alerts, deliveries) from the state database when scraped. /metrics serves this
+// registry together with the process-wide default one, which holds the Go runtime and
+// process collectors and the metrics source kinds register at init (syslog).
 package opsmetrics
 
 import (
@@ -10,7 +12,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -35,11 +36,10 @@ type Metrics struct {
 	CheckpointErrors  prometheus.Counter
 	PipelineRestarts  prometheus.Counter
 
-	// Detections.
-	RuleCalls      *prometheus.CounterVec // by detection
+	// Detections: matches and errors of every rule, by detection (calls and time of Python
+	// rules come from RuleStats).
 	RuleMatches    *prometheus.CounterVec
 	RuleErrors     *prometheus.CounterVec
-	RuleSeconds    *prometheus.CounterVec
 	AlertsRaisedRT *prometheus.CounterVec // raised by this process, by severity and type
 	Reloads        *prometheus.CounterVec // by what, result
 
@@ -47,10 +47,9 @@ type Metrics struct {
 	SourceErrors *prometheus.CounterVec // by source
 }
 
-// New creates the metrics in a new registry with the Go and process collectors.
+// New creates the metrics in a new registry.
 func New() *Metrics {
 	r := prometheus.NewRegistry()
-	r.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	f := func(name, help string, labels ...string) *prometheus.CounterVec {
 		c := prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "panther", Name: name, Help: help}, labels)
 		r.MustRegister(c)
@@ -75,10 +74,8 @@ func New() *Metrics {
 			Help: "Duration of a checkpoint: lake buffers written, synced and committed with the state.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 14)}),
 		CheckpointErrors: counter("checkpoint_errors_total", "Checkpoints that failed (the pipeline restarts from the previous one)."),
 		PipelineRestarts: counter("pipeline_restarts_total", "Restarts of the pipeline from the last checkpoint after a failure."),
-		RuleCalls:        f("rule_calls_total", "Python rule calls, by detection.", "detection"),
 		RuleMatches:      f("rule_matches_total", "Rule matches, by detection.", "detection"),
 		RuleErrors:       f("rule_errors_total", "Rule errors, by detection.", "detection"),
-		RuleSeconds:      f("rule_duration_seconds_total", "Time spent in Python rule functions, by detection.", "detection"),
 		AlertsRaisedRT:   f("alerts_raised_total", "Alerts raised by this process, by severity and alert type.", "severity", "type"),
 		Reloads:          f("reloads_total", "Hot reloads, by what changed (detections, schemas, sources) and result (ok, error).", "what", "result"),
 		SourceErrors:     f("source_errors_total", "Errors reported by running sources, by source.", "source"),
@@ -87,9 +84,14 @@ func New() *Metrics {
 	return m
 }
 
-// Handler serves the registry in the Prometheus text format.
+// Gatherer gathers the server's registry and the default one.
+func (m *Metrics) Gatherer() prometheus.Gatherer {
+	return prometheus.Gatherers{m.Registry, prometheus.DefaultGatherer}
+}
+
+// Handler serves the metrics in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry, ErrorHandling: promhttp.ContinueOnError})
+	return promhttp.HandlerFor(m.Gatherer(), promhttp.HandlerOpts{Registry: m.Registry, ErrorHandling: promhttp.ContinueOnError})
 }
 
 // GaugeFunc registers a gauge read when scraped.
@@ -173,4 +175,66 @@ func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(c.alerts, prometheus.CounterValue, n, sev, typ)
 	}
+}
+
+// RuleStat is the cumulative work of one Python rule.
+type RuleStat struct {
+	Detection string
+	Calls     int64
+	Seconds   float64
+}
+
+// RuleStats registers a collector of the Python rules' calls and time, read at scrape time.
+func (m *Metrics) RuleStats(fn func() []RuleStat) {
+	m.Registry.MustRegister(&ruleCollector{fn: fn,
+		calls:   prometheus.NewDesc("panther_rule_calls_total", "Python rule calls, by detection.", []string{"detection"}, nil),
+		seconds: prometheus.NewDesc("panther_rule_duration_seconds_total", "Time spent in Python rule functions, by detection.", []string{"detection"}, nil),
+	})
+}
+
+type ruleCollector struct {
+	fn             func() []RuleStat
+	calls, seconds *prometheus.Desc
+}
+
+func (c *ruleCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.calls
+	ch <- c.seconds
+}
+
+func (c *ruleCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, r := range c.fn() {
+		ch <- prometheus.MustNewConstMetric(c.calls, prometheus.CounterValue, float64(r.Calls), r.Detection)
+		ch <- prometheus.MustNewConstMetric(c.seconds, prometheus.CounterValue, r.Seconds, r.Detection)
+	}
+}
+
+// GaugeSet registers gauges computed together at scrape time (one query for several values).
+func (m *Metrics) GaugeSet(descs []*prometheus.Desc, fn func() []float64) {
+	m.Registry.MustRegister(&gaugeSet{descs: descs, fn: fn})
+}
+
+type gaugeSet struct {
+	descs []*prometheus.Desc
+	fn    func() []float64
+}
+
+func (g *gaugeSet) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range g.descs {
+		ch <- d
+	}
+}
+
+func (g *gaugeSet) Collect(ch chan<- prometheus.Metric) {
+	vals := g.fn()
+	for i, d := range g.descs {
+		if i < len(vals) {
+			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, vals[i])
+		}
+	}
+}
+
+// NewDesc describes a panther_ metric without labels.
+func NewDesc(name, help string) *prometheus.Desc {
+	return prometheus.NewDesc("panther_"+name, help, nil, nil)
 }

@@ -15,7 +15,8 @@ import (
 //	SourceID, Name, Origin, DedupID, Header: each a uvarint length and the bytes
 //	Part, Parts: uvarints
 //	Data:    the rest of the message
-//	Records: a uvarint count, then each record as a uvarint length and the bytes
+//	Records: a uvarint count, then each record as a uvarint length and the bytes, then a
+//	         uvarint count of cut records, each as its index and full size (uvarints)
 //
 // It is binary so that records keep any bytes (newlines, NULs) and decoding can point into
 // the message instead of copying.
@@ -25,6 +26,14 @@ const magic = "PQ1"
 func Encode(p *sources.Payload) ([]byte, error) {
 	if (p.Data == nil) == (p.Records == nil) {
 		return nil, errors.New("queue: a payload needs exactly one of Data and Records")
+	}
+	if len(p.Cut) > 0 && p.Records == nil {
+		return nil, errors.New("queue: a payload's Cut needs Records")
+	}
+	for _, c := range p.Cut {
+		if c.Index < 0 || c.Index >= len(p.Records) || c.Size < 0 {
+			return nil, fmt.Errorf("queue: cut record %d (of %d records, size %d)", c.Index, len(p.Records), c.Size)
+		}
 	}
 	if p.Part < 0 || p.Parts < 0 || (p.Parts > 0 && p.Part >= p.Parts) {
 		return nil, fmt.Errorf("queue: payload part %d of %d", p.Part, p.Parts)
@@ -56,6 +65,11 @@ func Encode(p *sources.Payload) ([]byte, error) {
 	for _, r := range p.Records {
 		b = binary.AppendUvarint(b, uint64(len(r)))
 		b = append(b, r...)
+	}
+	b = binary.AppendUvarint(b, uint64(len(p.Cut)))
+	for _, c := range p.Cut {
+		b = binary.AppendUvarint(b, uint64(c.Index))
+		b = binary.AppendUvarint(b, uint64(c.Size))
 	}
 	return b, nil
 }
@@ -93,6 +107,17 @@ func Decode(b []byte) (*sources.Payload, error) {
 			for i := uint64(0); i < n && d.err == nil; i++ {
 				p.Records = append(p.Records, d.bytes())
 			}
+		}
+		cuts := d.uvarint()
+		if d.err == nil && cuts > n {
+			d.err = fmt.Errorf("%d cut records of %d", cuts, n)
+		}
+		for i := uint64(0); i < cuts && d.err == nil; i++ {
+			c := sources.CutRecord{Index: int(d.uvarint()), Size: int64(d.uvarint())}
+			if d.err == nil && (c.Index < 0 || uint64(c.Index) >= n || c.Size < 0) {
+				d.err = fmt.Errorf("cut record %d of %d records", c.Index, n)
+			}
+			p.Cut = append(p.Cut, c)
 		}
 		if d.err == nil && d.i != len(b) {
 			d.err = fmt.Errorf("%d bytes after the records", len(b)-d.i)

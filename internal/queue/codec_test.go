@@ -13,6 +13,7 @@ func TestCodecRoundTrip(t *testing.T) {
 	for _, p := range []*sources.Payload{
 		{SourceID: "s", Name: "http", Origin: "203.0.113.7:5000", Data: []byte("{\"a\":1}\n{\"a\":2}\n")},
 		{SourceID: "s", Name: "syslog", Records: [][]byte{[]byte("one\ntwo"), {}, []byte("\x00\xff")}},
+		{SourceID: "s", Name: "syslog", Records: [][]byte{[]byte("head of a long one"), []byte("x")}, Cut: []sources.CutRecord{{Index: 0, Size: 1 << 20}}},
 		{SourceID: "s", Name: "s3://b/k", DedupID: "b/k/etag#2", Part: 2, Parts: 3, Header: []byte("a,b"), Data: []byte("1,2\n")},
 		{Data: []byte{}},
 		{Records: [][]byte{}},
@@ -40,6 +41,12 @@ func TestCodecErrors(t *testing.T) {
 	}
 	if _, err := Encode(&sources.Payload{Data: []byte("x"), Part: 3, Parts: 3}); err == nil {
 		t.Error("part 3 of 3 encoded")
+	}
+	if _, err := Encode(&sources.Payload{Records: [][]byte{[]byte("x")}, Cut: []sources.CutRecord{{Index: 1}}}); err == nil {
+		t.Error("a cut past the records encoded")
+	}
+	if _, err := Encode(&sources.Payload{Data: []byte("x"), Cut: []sources.CutRecord{{Index: 0}}}); err == nil {
+		t.Error("a cut of Data encoded")
 	}
 	good, _ := Encode(&sources.Payload{SourceID: "src", Records: [][]byte{[]byte("abc"), []byte("def")}})
 	for name, b := range map[string][]byte{

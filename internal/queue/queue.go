@@ -313,7 +313,7 @@ type Message struct {
 	Time    time.Time // when the stream stored it
 	Payload *sources.Payload
 	Size    int // encoded bytes
-	Err      error
+	Err     error
 }
 
 // Reader reads the stream in order from a sequence.
@@ -407,6 +407,17 @@ func (q *Queue) StoredAt(ctx context.Context, seq uint64) (time.Time, bool, erro
 		return time.Time{}, false, fmt.Errorf("queue: get %d: %w", seq, err)
 	}
 	return m.Time, true, nil
+}
+
+// Identity names the stream and when it was created: sequences count within one identity.
+// A consumer that recorded a checkpoint under another identity (the store was deleted, or
+// the URL now points to another cluster) must read the stream from its start.
+func (q *Queue) Identity(ctx context.Context) (string, error) {
+	info, err := q.stream.Info(ctx)
+	if err != nil {
+		return "", fmt.Errorf("queue: stream info: %w", err)
+	}
+	return info.Config.Name + "@" + info.Created.UTC().Format(time.RFC3339Nano), nil
 }
 
 // Ready checks that the stream answers.

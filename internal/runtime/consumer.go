@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pantherlabs/panther/internal/alerts"
 	"github.com/pantherlabs/panther/internal/detect"
 	"github.com/pantherlabs/panther/internal/ingest"
 	"github.com/pantherlabs/panther/internal/ingestmetrics"
@@ -50,7 +49,6 @@ type consumer struct {
 	flushAt  int64 // input bytes that trigger a checkpoint
 	now      func() time.Time
 	newPipe  func(eng *detect.Engine, types []*logtypes.LogType) (*Pipeline, error)
-	onRaised func([]*alerts.Alert)
 
 	// Owned by the loop goroutine.
 	writers        LakeWriters
@@ -74,6 +72,11 @@ type consumer struct {
 	failed      chan struct{} // closed on the first failure of a pipeline generation
 
 	requests chan barrierRequest
+
+	// healthErr is the last failure, cleared by the next checkpoint that succeeds.
+	healthMu  sync.Mutex
+	healthErr error
+	ckSeq     uint64 // c.seq, readable from other goroutines
 	// processed is the sequence of the last payload whose processing finished (for the queue
 	// depth and the age of the oldest unprocessed payload).
 	processedMu sync.Mutex
@@ -128,6 +131,7 @@ func (c *consumer) start(ctx context.Context) error {
 	}
 	c.seq, c.submitted = ck.Seq, ck.Seq
 	c.processed = ck.Seq
+	c.setHealth(nil)
 	if err := c.q.Purge(ctx, c.seq); err != nil {
 		c.log.Warn("purging checkpointed payloads", "err", err)
 	}
@@ -157,6 +161,7 @@ func (c *consumer) run(ctx context.Context) error {
 			return c.stop()
 		}
 		c.metrics.PipelineRestarts.Inc()
+		c.setHealth(err)
 		c.log.Error("the pipeline failed; restarting from the last checkpoint", "err", err, "checkpoint", c.seq, "retry_in", delay)
 		if rerr := c.restart(); rerr != nil {
 			c.log.Error("restarting the pipeline", "err", rerr)
@@ -279,6 +284,7 @@ func (c *consumer) submit(ctx context.Context, m queue.Message) error {
 		Name:          p.Name,
 		Records:       p.Records,
 		Header:        p.Header,
+		Cut:           cuts(p.Cut),
 		SourceID:      p.SourceID,
 		SourceLabel:   info.label,
 		SourceAddress: p.Origin,
@@ -307,6 +313,17 @@ func (c *consumer) submit(ctx context.Context, m queue.Message) error {
 	c.bytesSince += int64(m.Size)
 	c.metrics.Payloads.WithLabelValues(label).Inc()
 	return nil
+}
+
+func cuts(cs []sources.CutRecord) []ingest.Cut {
+	if len(cs) == 0 {
+		return nil
+	}
+	out := make([]ingest.Cut, len(cs))
+	for i, c := range cs {
+		out[i] = ingest.Cut{Index: c.Index, Size: c.Size}
+	}
+	return out
 }
 
 // done accounts for a payload that went through the pipeline (a pipeline goroutine).
@@ -418,7 +435,29 @@ func (c *consumer) checkpoint() error {
 		return fmt.Errorf("checkpoint at %d: %w", c.submitted, err)
 	}
 	c.metrics.CheckpointSeconds.Observe(time.Since(start).Seconds())
+	c.setHealth(nil)
 	return nil
+}
+
+func (c *consumer) setHealth(err error) {
+	c.healthMu.Lock()
+	c.healthErr = err
+	c.ckSeq = c.seq
+	c.healthMu.Unlock()
+}
+
+// health returns the last failure of the pipeline, until a checkpoint succeeds again.
+func (c *consumer) health() error {
+	c.healthMu.Lock()
+	defer c.healthMu.Unlock()
+	return c.healthErr
+}
+
+// checkpointed returns the sequence covered by the last checkpoint.
+func (c *consumer) checkpointed() uint64 {
+	c.healthMu.Lock()
+	defer c.healthMu.Unlock()
+	return c.ckSeq
 }
 
 func (c *consumer) commit(ctx context.Context) error {

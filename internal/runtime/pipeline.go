@@ -78,6 +78,7 @@ type PipelineOptions struct {
 	Engine    *detect.Engine // nil: no detections
 	Alerts    *alerts.Store  // where matches become alerts; nil: matches are only written
 	OnRaised  func([]*alerts.Alert)
+	OnOutcome func(ruleID string, isError bool)
 	Workers   int
 	MaxRecord int
 	Now       func() time.Time
@@ -98,7 +99,7 @@ func NewPipeline(ctx context.Context, o PipelineOptions) (*Pipeline, error) {
 	sinks := []ingest.Sink{ingest.LakeSink{W: o.Lake.Logs}}
 	var ds *detect.Sink
 	if o.Engine != nil {
-		ds = &detect.Sink{Engine: o.Engine, Alerts: o.Alerts, Lake: o.Lake.Matches, Ctx: ctx, OnRaised: o.OnRaised}
+		ds = &detect.Sink{Engine: o.Engine, Alerts: o.Alerts, Lake: o.Lake.Matches, Ctx: ctx, OnRaised: o.OnRaised, OnOutcome: o.OnOutcome}
 		sinks = append(sinks, ds)
 	}
 	p, err := ingest.New(ingest.Options{
