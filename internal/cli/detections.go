@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -36,21 +35,6 @@ func loadDetections(dataDir, dir string, w io.Writer) (*analysis.Collection, err
 		}
 	}
 	return col, nil
-}
-
-func runDetections(ctx context.Context, env *Env, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprintln(env.Stderr, "Usage: panther detections upload|list [flags]")
-		return ExitUsage
-	}
-	switch args[0] {
-	case "upload":
-		return detectionsUpload(env, args[1:])
-	case "list":
-		return detectionsList(env, args[1:])
-	}
-	fmt.Fprintf(env.Stderr, "panther detections: unknown subcommand %q (expected upload or list)\n", args[0])
-	return ExitUsage
 }
 
 // detectionsUpload validates content and stores it in the data dir, replacing what was there.

@@ -156,6 +156,6 @@ func writable(dir string) error {
 
 // Services returns what the server offers the API.
 func (s *Server) Services() Services {
-	return Services{Config: s.cfg, State: s.st, Queue: s.q, Series: s.series, Metrics: s.metrics, LogTypes: s.registry,
+	return Services{Config: s.cfg, State: s.st, Auth: s.auth, Queue: s.q, Series: s.series, Metrics: s.metrics, LogTypes: s.registry,
 		Logger: s.log.With("component", "api"), Status: s.Status}
 }

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/pantherlabs/panther/internal/alerts"
+	"github.com/pantherlabs/panther/internal/auth"
 	"github.com/pantherlabs/panther/internal/config"
 	"github.com/pantherlabs/panther/internal/detect"
 	"github.com/pantherlabs/panther/internal/ingestmetrics"
@@ -61,13 +62,18 @@ type Options struct {
 	API func(Services) (http.Handler, error)
 	// Housekeeper runs lake compaction and retention every lake.housekeeping_interval.
 	Housekeeper Housekeeper
-	Now         func() time.Time
+	// AdminEmail and AdminPassword seed the first admin of a new data dir
+	// (PANTHER_ADMIN_EMAIL, PANTHER_ADMIN_PASSWORD); without a password a one-time password
+	// is generated and printed once.
+	AdminEmail, AdminPassword string
+	Now                       func() time.Time
 }
 
 // Services are what the server offers the API and the console.
 type Services struct {
 	Config   config.Config
 	State    *State
+	Auth     *auth.Service
 	Queue    *queue.Queue
 	Series   *ingestmetrics.Store
 	Metrics  *opsmetrics.Metrics
@@ -99,6 +105,8 @@ type Server struct {
 
 	metrics *opsmetrics.Metrics
 	st      *State
+	auth    *auth.Service
+	admin   struct{ email, password string } // created at this start (printed once)
 	series  *ingestmetrics.Store
 	q       *queue.Queue
 	cons    *consumer
@@ -205,6 +213,16 @@ func (s *Server) start(ctx context.Context) (err error) {
 	s.defer_(s.st.Close)
 	if s.series, err = ingestmetrics.Open(ctx, s.st.DB); err != nil {
 		return err
+	}
+	s.auth, err = auth.New(ctx, s.st.DB, s.st.Box, auth.Options{Now: s.now, Logger: s.log.With("component", "auth"),
+		AdminEmail: s.opts.AdminEmail, AdminPassword: s.opts.AdminPassword})
+	if err != nil {
+		return err
+	}
+	if email, otp, created, err := s.auth.Bootstrap(ctx); err != nil {
+		return err
+	} else if created {
+		s.admin.email, s.admin.password = email, otp
 	}
 	ck, err := openCheckpoints(ctx, s.st.DB, s.now)
 	if err != nil {
@@ -324,6 +342,15 @@ func (s *Server) start(ctx context.Context) (err error) {
 	s.started = true
 	close(s.ready)
 	fmt.Fprintf(s.opts.Stdout, "Panther listening on http://%s\n", s.Addr())
+	if s.admin.email != "" {
+		if s.admin.password != "" {
+			fmt.Fprintf(s.opts.Stdout, "First start of this data dir: admin %s, one-time password %s (change it at the first sign-in)\n", s.admin.email, s.admin.password)
+		} else {
+			fmt.Fprintf(s.opts.Stdout, "First start of this data dir: admin %s, with the password of PANTHER_ADMIN_PASSWORD\n", s.admin.email)
+		}
+		s.log.Info("created the first admin", "email", s.admin.email)
+		s.admin.password = ""
+	}
 	s.log.Info("panther server started", "listen", s.Addr(), "data_dir", s.dataDir, "startup", time.Since(began).Round(time.Millisecond),
 		"queue", queueKind(s.cfg.Queue.URL), "checkpoint", s.cons.seq)
 	if s.opts.Demo {

@@ -38,8 +38,9 @@ func testConfig(t *testing.T, dataDir string) config.Config {
 type testServer struct {
 	*Server
 	t    *testing.T
-	url  string
-	logs *syncBuffer
+	url    string
+	logs   *syncBuffer
+	stdout *syncBuffer
 }
 
 type syncBuffer struct {
@@ -65,8 +66,8 @@ func startServer(t *testing.T, c config.Config, mod ...func(*Options)) *testServ
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
-	o := Options{Config: c, Listener: ln, Stdout: io.Discard, Stderr: logs}
+	logs, stdout := &syncBuffer{}, &syncBuffer{}
+	o := Options{Config: c, Listener: ln, Stdout: stdout, Stderr: logs}
 	c.Log.Level = "debug"
 	o.Config = c
 	for _, m := range mod {
@@ -79,7 +80,7 @@ func startServer(t *testing.T, c config.Config, mod ...func(*Options)) *testServ
 	if err := s.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	ts := &testServer{Server: s, t: t, url: "http://" + s.Addr(), logs: logs}
+	ts := &testServer{Server: s, t: t, url: "http://" + s.Addr(), logs: logs, stdout: stdout}
 	t.Cleanup(func() { ts.stop() })
 	return ts
 }
@@ -229,6 +230,10 @@ func TestServerEndToEnd(t *testing.T) {
 	st.Close()
 
 	ts := startServer(t, testConfig(t, data))
+	first := ts.stdout.String()
+	if !strings.HasPrefix(first, "Panther listening on http://"+ts.Addr()+"\n") || !strings.Contains(first, "admin admin@panther.local, one-time password ") {
+		t.Fatalf("stdout of the first start: %q", first)
+	}
 	if code, body := ts.get("/healthz"); code != 200 || !strings.Contains(body, "ok") {
 		t.Fatalf("healthz %d %s", code, body)
 	}
@@ -295,6 +300,9 @@ func TestServerEndToEnd(t *testing.T) {
 	// A restart replays nothing that was checkpointed, and takes new pushes.
 	ts.stop()
 	ts = startServer(t, testConfig(t, data))
+	if out := ts.stdout.String(); strings.Contains(out, "admin") {
+		t.Errorf("second start printed %q", out)
+	}
 	code, _ = ts.push(src.ID, creds.Token, []byte(cloudTrail(1000, "CreateUser")+"\n"))
 	if code != 200 {
 		t.Fatalf("push after restart: %d", code)
