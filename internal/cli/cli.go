@@ -63,9 +63,10 @@ func commands() []command {
 			{name: "test", summary: "parse sample files with one log type and show the events", run: schemasTest},
 		}},
 		{name: "test", summary: "run detection unit tests (panther_analysis_tool compatible)", run: runTest},
-		{name: "detections", summary: "upload and list detection content", subs: []command{
-			{name: "upload", summary: "validate content (a directory or zip) and store it in the data dir", run: noCtx(detectionsUpload)},
-			{name: "list", summary: "list the stored detections", run: noCtx(detectionsList)},
+		{name: "detections", summary: "upload, list and export detection content", subs: []command{
+			{name: "upload", summary: "validate content (a directory or zip) and store it in the data dir", run: detectionsUpload},
+			{name: "list", summary: "list the stored detections", run: detectionsList},
+			{name: "export", summary: "write the stored detections to a directory or zip", run: detectionsExport},
 		}},
 		{name: "alerts", summary: "list, show, triage and deliver alerts", subs: []command{
 			{name: "list", summary: "list alerts, newest first", run: alertsList},

@@ -105,9 +105,16 @@ func ingestFiles(ctx context.Context, env *Env, c ingestConfig) (*runtime.Ingest
 	}
 	if !c.quiet {
 		printSummary(out, res.Stats, res.Elapsed)
-		if res.Rules > 0 {
+		if res.Rules > 0 || res.LoadErrors > 0 {
 			fmt.Fprintf(out, "%d rules ran: %d matches, %d rule errors, %d alerts raised\n",
-				res.Rules, res.Matches, res.Errors, len(res.Raised))
+				res.Rules-res.CorrelationRules, res.Matches, res.Errors, len(res.Raised))
+			if res.CorrelationRules > 0 {
+				fmt.Fprintf(out, "%d correlation rules ran: %d windows evaluated, %d matches, %d alerts raised\n",
+					res.CorrelationRules, res.Correlation.Runs, res.Correlation.Occurrences, len(res.Correlation.Raised))
+			}
+			if res.LoadErrors > 0 {
+				fmt.Fprintf(out, "%d detections cannot run (see above): %d RULE_ERROR alerts raised\n", res.LoadErrors, len(res.LoadAlerts))
+			}
 			if c.ruleStats > 0 {
 				printRuleStats(out, res.RuleStats, c.ruleStats, res.GuardSkips)
 			}

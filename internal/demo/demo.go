@@ -6,12 +6,9 @@ package demo
 import (
 	"bytes"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"time"
@@ -28,30 +25,13 @@ var detections embed.FS
 //go:embed live
 var live embed.FS
 
-// InstallDetections writes the demo detections into dir if dir does not exist (content of
-// the user's own is never touched). It reports whether it wrote them.
-func InstallDetections(dir string) (bool, error) {
-	if _, err := os.Stat(dir); err == nil {
-		return false, nil
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return false, err
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".demo-detections-")
-	if err != nil {
-		return false, err
-	}
-	defer os.RemoveAll(tmp)
+// Detections returns the demo detections: panther-analysis content of our own.
+func Detections() fs.FS {
 	sub, err := fs.Sub(detections, "detections")
 	if err != nil {
-		return false, err
+		panic(err) // the embedded tree has this directory
 	}
-	if err := os.CopyFS(tmp, sub); err != nil {
-		return false, err
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		return false, err
-	}
-	return true, nil
+	return sub
 }
 
 // Batch is one body of live logs for the HTTP push source.

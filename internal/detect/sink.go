@@ -20,6 +20,9 @@ type Sink struct {
 	Alerts *alerts.Store // nil: matches are written but not grouped into alerts
 	Lake   *lake.Writer
 	Ctx    context.Context
+	// Signals, when set, keeps the matches of the rules correlation rules are made of
+	// (including rules with CreateAlert: false), with their alert IDs.
+	Signals SignalRecorder
 
 	// OnRaised, when set, is given the alerts each batch raised (after they are committed)
 	// instead of keeping them in Raised: a long-running server keeps nothing.
@@ -106,6 +109,9 @@ func (s *Sink) Consume(b *ingest.Batch) error {
 			mEvents, mRows = append(mEvents, b.Events[o.Event]), append(mRows, row)
 			s.Matches++
 		}
+	}
+	if err := s.recordSignals(ctx, b, outs, grouped, assigned); err != nil {
+		return err
 	}
 	if len(mEvents) > 0 {
 		if err := s.Lake.WriteEvents(lake.RuleMatches, mEvents, mRows); err != nil {

@@ -63,6 +63,8 @@ type Event struct {
 	Line int64
 	// Indicators holds the p_any_* values by indicator kind, de-duplicated and sorted.
 	Indicators [len(indicators.Kinds)][]string
+	// ParseWarnings lists the malformed values dropped while decoding (p_parse_warnings).
+	ParseWarnings []Warning
 }
 
 // Hour returns the event-time hour of the event, the partition it is stored in.
@@ -90,4 +92,12 @@ func (e *Event) Lookup(path ...string) (*Value, *logschema.Type, bool) {
 		}
 	}
 	return v, t, true
+}
+
+// Warning is a malformed value the decoder dropped from an optional field: the field is absent
+// from the event, and the warning keeps why (the p_parse_warnings of the event).
+type Warning struct {
+	Field string // the field's path, in column names: userIdentity.sessionContext.creationDate, ips[2]
+	Value string // the value as it was in the record (its first decode.MaxWarningValue bytes)
+	Error string // what was expected, e.g. "expected an integer (int)"
 }

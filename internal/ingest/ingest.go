@@ -50,8 +50,6 @@ type Options struct {
 	Now            func() time.Time
 	RowIDs         *rowid.Generator
 	Stdin          io.Reader // read for the path "-"
-	// ExplainErrors makes quarantine reasons more detailed at a cost (for interactive tools).
-	ExplainErrors bool
 }
 
 // An Input is one unit of records: a file, or a payload a live source accepted.
@@ -486,7 +484,6 @@ func (p *Pipeline) parse(j *job) {
 	}
 	dec := &decode.Decoder{Arena: &b.Arena}
 	cls := classify.New(types, dec)
-	cls.Explain = p.opts.ExplainErrors
 	if len(in.Header) > 0 {
 		// The header primes the parsers (a CSV header); whatever it decodes to is not kept.
 		hdr := input.Record{Data: bytes.TrimSpace(in.Header), Line: 0, Size: int64(len(in.Header))}
@@ -518,8 +515,11 @@ func (p *Pipeline) parse(j *job) {
 			return false
 		}
 	}
+	// The stream classifies the records and joins the lines of multi-line records.
+	st := classify.NewStream(cls, rd)
+	st.MaxBytes = maxRecord
 	for {
-		rec, err := rd.Next()
+		it, err := st.Next()
 		if err == io.EOF {
 			break
 		}
@@ -527,27 +527,29 @@ func (p *Pipeline) parse(j *job) {
 			j.stats.Err = fmt.Errorf("%s: %w", in.Name, err)
 			break
 		}
-		if rec.TooLong {
+		rec := &it.Rec
+		switch {
+		case !it.Classified && rec.TooLong:
 			msg := fmt.Sprintf("record of %d bytes exceeds the maximum of %d bytes; the first %d bytes are kept", rec.Size, maxRecord, len(rec.Data))
 			if in.Records != nil {
 				msg = fmt.Sprintf("record of %d bytes was cut by its source at its size limit; the first %d bytes are kept", rec.Size, len(rec.Data))
 			}
-			p.quarantine(b, &rec, in.Name, src, []lake.Reason{{Error: msg}})
-		} else if len(rec.Data) > maxRecord {
+			p.quarantine(b, rec, in.Name, src, []lake.Reason{{Error: msg}})
+		case !it.Classified:
 			// A record framed by a source over the limit: keep its head, as the framing reader does.
 			rec.Size, rec.TooLong = int64(len(rec.Data)), true
 			rec.Data = rec.Data[:min(len(rec.Data), input.DefaultKeepBytes)]
-			p.quarantine(b, &rec, in.Name, src, []lake.Reason{{Error: fmt.Sprintf("record of %d bytes exceeds the maximum of %d bytes; the first %d bytes are kept", rec.Size, maxRecord, len(rec.Data))}})
-		} else if res, fail := cls.Classify(&rec); fail != nil {
-			reasons := make([]lake.Reason, len(fail.Reasons))
-			for i, r := range fail.Reasons {
+			p.quarantine(b, rec, in.Name, src, []lake.Reason{{Error: fmt.Sprintf("record of %d bytes exceeds the maximum of %d bytes; the first %d bytes are kept", rec.Size, maxRecord, len(rec.Data))}})
+		case it.Fail != nil:
+			reasons := make([]lake.Reason, len(it.Fail.Reasons))
+			for i, r := range it.Fail.Reasons {
 				reasons[i] = lake.Reason{LogType: r.LogType, Error: r.Err}
 			}
-			p.quarantine(b, &rec, in.Name, src, reasons)
-		} else if res.OK {
-			scratch = p.finish(b, dec, &res, src, scratch)
+			p.quarantine(b, rec, in.Name, src, reasons)
+		case it.Res.OK:
+			scratch = p.finish(b, dec, &it.Res, src, scratch)
 			b.Events[len(b.Events)-1].Line = int64(rec.Line)
-			b.Bytes[res.LogType.Name] += int64(len(rec.Data))
+			b.Bytes[it.Res.LogType.Name] += int64(len(rec.Data))
 			p.Progress.Events.Add(1)
 		}
 		if len(b.Events)+len(b.Quarantine) >= p.opts.BatchEvents {
@@ -589,6 +591,7 @@ func (p *Pipeline) finish(b *Batch, dec *decode.Decoder, res *classify.Result, s
 	ev.SourceLabel = src.label
 	ev.SourceAddress = src.address
 	setIndicators(ev, &dec.Indicators, &b.Arena)
+	ev.ParseWarnings = dec.Warnings()
 	return scratch
 }
 

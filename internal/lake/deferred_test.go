@@ -23,7 +23,7 @@ func writeEvents(t *testing.T, w *lake.Writer, n int) {
 	}
 	var body strings.Builder
 	for i := 0; i < n; i++ {
-		fmt.Fprintf(&body, `{"eventVersion":"1.08","eventTime":"2024-10-15T%02d:00:00Z","eventSource":"iam.amazonaws.com","eventName":"E%d","awsRegion":"us-east-1"}`+"\n", i*3/n, i)
+		fmt.Fprintf(&body, `{"eventVersion":"1.08","eventTime":"2024-10-15T%02d:00:00Z","eventSource":"iam.amazonaws.com","eventName":"E%d","awsRegion":"us-east-1","eventID":"e%d"}`+"\n", i*3/n, i, i)
 	}
 	p, err := ingest.New(ingest.Options{Types: []*logtypes.LogType{reg.Get("AWS.CloudTrail")}, Workers: 1,
 		Sinks: []ingest.Sink{ingest.LakeSink{W: w}}})

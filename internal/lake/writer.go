@@ -242,6 +242,13 @@ func (w *Writer) open(key partKey, schema *fileSchema) (*partition, error) {
 	final := filepath.Join(dir, name)
 	tmp := filepath.Join(dir, "."+name+".tmp")
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if errors.Is(err, os.ErrNotExist) {
+		// Retention removed the (expired, empty) partition directory after MkdirAll.
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("lake: %w", err)
+		}
+		f, err = os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("lake: %w", err)
 	}
@@ -356,6 +363,9 @@ func (w *Writer) closePart(p *partition) error {
 		_ = os.Remove(p.tmp)
 		return fmt.Errorf("lake: committing %s: %w", p.final, err)
 	}
+	if err := markChanged(w.opts.Dir, p.key.kind, p.key.table); err != nil {
+		return err
+	}
 	if w.opts.OnFile != nil {
 		w.opts.OnFile(FileInfo{Kind: p.key.kind, Table: p.key.table, Path: p.final, Rows: rows, Bytes: p.cw.n})
 	}
@@ -436,18 +446,6 @@ func Commit(files []Pending) error {
 		if err := syncDir(d); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("lake: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("lake: syncing %s: %w", dir, err)
 	}
 	return nil
 }

@@ -60,6 +60,11 @@ type Options struct {
 	// Stdout receives the report; Stderr the log lines. Default: discard.
 	Stdout io.Writer
 	Stderr io.Writer
+	// OnCase, when set, receives every test case result as it is reported, with the ID of
+	// its detection (for callers that show results themselves, such as the API).
+	OnCase func(detectionID string, res pyrun.TestResult)
+	// OnSetupError, when set, receives the error of a detection whose module failed to load.
+	OnSetupError func(detectionID, msg string)
 }
 
 // Summary is the outcome of a run.
@@ -426,6 +431,9 @@ func (r *runner) report(it *item) {
 		rep.println(it.d.ID)
 	}
 	if it.setupErr != nil {
+		if r.o.OnSetupError != nil {
+			r.o.OnSetupError(it.d.ID, it.setupErr.Error())
+		}
 		r.addInvalid(file, it.setupErr.Error())
 		rep.println("\n")
 		r.sum.Cases.Failed += len(it.cases)
@@ -451,6 +459,9 @@ func (r *runner) report(it *item) {
 }
 
 func (r *runner) reportCase(it *item, res pyrun.TestResult) {
+	if r.o.OnCase != nil {
+		r.o.OnCase(it.d.ID, res)
+	}
 	if res.Passed {
 		r.sum.Cases.Passed++
 	} else {

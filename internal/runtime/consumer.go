@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pantherlabs/panther/internal/detect"
 	"github.com/pantherlabs/panther/internal/ingest"
 	"github.com/pantherlabs/panther/internal/ingestmetrics"
 	"github.com/pantherlabs/panther/internal/lake"
@@ -48,12 +47,12 @@ type consumer struct {
 	interval time.Duration
 	flushAt  int64 // input bytes that trigger a checkpoint
 	now      func() time.Time
-	newPipe  func(eng *detect.Engine, types []*logtypes.LogType) (*Pipeline, error)
+	newPipe  func(dets *Detections, types []*logtypes.LogType) (*Pipeline, error)
 
 	// Owned by the loop goroutine.
 	writers        LakeWriters
 	pipe           *Pipeline
-	engine         *detect.Engine
+	dets           *Detections
 	types          []*logtypes.LogType
 	srcs           map[string]sourceInfo
 	stream         string
@@ -141,7 +140,7 @@ func (c *consumer) start(ctx context.Context) error {
 
 // rebuild makes a new pipeline (the writers stay).
 func (c *consumer) rebuild() error {
-	p, err := c.newPipe(c.engine, c.types)
+	p, err := c.newPipe(c.dets, c.types)
 	if err != nil {
 		return err
 	}
@@ -557,13 +556,13 @@ func (c *consumer) stop() error {
 	return err
 }
 
-// swapEngine replaces the detection engine (at a barrier): the pipeline is rebuilt with it.
-func (c *consumer) swap(eng *detect.Engine, types []*logtypes.LogType, srcs map[string]sourceInfo) (old *detect.Engine, err error) {
+// swap replaces the detections and the log types (at a barrier): the pipeline is rebuilt.
+func (c *consumer) swap(dets *Detections, types []*logtypes.LogType, srcs map[string]sourceInfo) (old *Detections, err error) {
 	if err := c.pipe.Close(); err != nil {
 		return nil, err
 	}
-	old = c.engine
-	c.engine, c.types = eng, types
+	old = c.dets
+	c.dets, c.types = dets, types
 	if srcs != nil {
 		c.srcs = srcs
 	}

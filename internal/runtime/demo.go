@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/pantherlabs/panther/internal/analysis"
+	"github.com/pantherlabs/panther/internal/content"
 	"github.com/pantherlabs/panther/internal/demo"
 	"github.com/pantherlabs/panther/internal/sources"
 )
@@ -23,15 +25,9 @@ const (
 	demoInterval    = 5 * time.Second
 )
 
-// runDemo installs the demo detections (when the data dir has none), creates an HTTP and a
-// syslog source, and sends them live sample logs every few seconds until ctx ends, through
+// runDemo creates an HTTP and a syslog source, and sends them live sample logs every few seconds until ctx ends, through
 // the same paths a real sender uses.
 func (s *Server) runDemo(ctx context.Context) error {
-	if wrote, err := demo.InstallDetections(DetectionsDir(s.dataDir)); err != nil {
-		return fmt.Errorf("installing the demo detections: %w", err)
-	} else if wrote {
-		s.log.Info("installed the demo detections", "dir", DetectionsDir(s.dataDir))
-	}
 	httpSrc, token, err := s.demoHTTPSource(ctx)
 	if err != nil {
 		return err
@@ -145,4 +141,34 @@ func (s *Server) demoSyslogSource(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("the %s source has no udp address", demoSyslogLabel)
 	}
 	return set.UDP, nil
+}
+
+// installDemoDetections stores the demo detections in the content store when it holds no
+// detections (the user's own content is never touched).
+func (s *Server) installDemoDetections(ctx context.Context) error {
+	cs, ok := s.content.(*content.Store)
+	if !ok {
+		return nil
+	}
+	col, err := cs.Load(ctx)
+	if err != nil {
+		return err
+	}
+	if len(col.Specs) > 0 {
+		return nil
+	}
+	fsys := demo.Detections()
+	dcol, err := analysis.LoadFS(fsys, "demo", analysis.Options{})
+	if err != nil {
+		return err
+	}
+	items, err := content.ItemsFromCollection(dcol, fsys)
+	if err != nil {
+		return err
+	}
+	if _, err := cs.Upload(ctx, items, false, false, "panther server --demo"); err != nil {
+		return fmt.Errorf("installing the demo detections: %w", err)
+	}
+	s.log.Info("installed the demo detections", "detections", len(dcol.Detections))
+	return nil
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/pantherlabs/panther/internal/alerts"
 	"github.com/pantherlabs/panther/internal/analysis"
+	"github.com/pantherlabs/panther/internal/content"
+	"github.com/pantherlabs/panther/internal/correlate"
 	"github.com/pantherlabs/panther/internal/ingest"
 	"github.com/pantherlabs/panther/internal/logtypes"
 	"github.com/pantherlabs/panther/internal/pyrun"
@@ -44,12 +46,17 @@ type IngestOptions struct {
 type IngestResult struct {
 	Stats   *ingest.Stats
 	Elapsed time.Duration
-	// Detections; Rules is 0 when none ran.
-	Rules           int
-	Matches, Errors int64
-	Raised          []*alerts.Alert
-	RuleStats       []pyrun.DetectionStats // with Detection.Profile
-	GuardSkips      int64
+	// Detections; Rules (rules and correlation rules) is 0 when none ran.
+	Rules int
+	// LoadErrors counts the detections that cannot run; each raised a RULE_ERROR alert.
+	LoadErrors       int
+	LoadAlerts       []*alerts.Alert
+	CorrelationRules int
+	Correlation      correlate.Result
+	Matches, Errors  int64
+	Raised           []*alerts.Alert
+	RuleStats        []pyrun.DetectionStats // with Detection.Profile
+	GuardSkips       int64
 	// Deliveries attempted after the run, and when retries are due (zero: none pending).
 	Deliveries int
 	NextRetry  time.Time
@@ -82,38 +89,19 @@ func IngestFiles(ctx context.Context, o IngestOptions) (*IngestResult, error) {
 	res := &IngestResult{}
 	var col *analysis.Collection
 	if !o.NoDetections {
-		dir := o.DetectionsDir
-		if dir == "" {
-			dir = DetectionsDir(o.DataDir)
-		}
-		if col, err = (DirContent{Dir: dir}).Load(ctx); err != nil {
+		if col, err = loadContent(ctx, st, o.DataDir, o.DetectionsDir); err != nil {
 			return nil, err
 		}
-		if col != nil {
-			for _, p := range col.Problems() {
-				fmt.Fprintf(o.Warn, "panther: skipping invalid detection content: %v\n", p)
-			}
-		}
 	}
-	eng, skipped, err := StartEngine(ctx, o.DataDir, col, o.Detection)
+	dets, err := StartDetections(ctx, o.DataDir, col, st, o.Detection, func(msg string) { fmt.Fprintf(o.Warn, "panther: %s\n", msg) })
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, 0, len(skipped))
-	for id := range skipped {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		fmt.Fprintf(o.Warn, "panther: detection %s cannot run: %s\n", id, skipped[id])
-	}
 	writers := NewLakeWriters(LakeOptions{Dir: lakeDir})
-	p, err := NewPipeline(ctx, PipelineOptions{Types: types, Lake: writers, Engine: eng, Alerts: st.Alerts,
+	p, err := NewPipeline(ctx, PipelineOptions{Types: types, Lake: writers, Detections: dets, Alerts: st.Alerts,
 		Workers: o.Workers, MaxRecord: o.MaxRecord, Stdin: o.Stdin, SourceID: o.SourceID, SourceLabel: o.SourceLabel})
 	if err != nil {
-		if eng != nil {
-			eng.Close()
-		}
+		dets.Close()
 		return nil, err
 	}
 	if o.OnStart != nil {
@@ -122,19 +110,26 @@ func IngestFiles(ctx context.Context, o IngestOptions) (*IngestResult, error) {
 	start := time.Now()
 	stats, runErr := p.Run(ctx, o.Paths)
 	res.Stats, res.Elapsed = stats, time.Since(start)
-	if eng != nil {
-		res.Rules = len(eng.Rules())
-		res.RuleStats, res.GuardSkips = eng.Stats(), eng.Skips
-		runErr = errors.Join(runErr, eng.Close())
+	if dets != nil {
+		res.Rules, res.LoadErrors, res.LoadAlerts = dets.Rules(), dets.LoadErrors, dets.LoadAlerts
+		if dets.Engine != nil {
+			res.RuleStats, res.GuardSkips = dets.Engine.Stats(), dets.Engine.Skips
+		}
+		runErr = errors.Join(runErr, dets.Close())
 	}
 	runErr = errors.Join(runErr, writers.Logs.Close(), writers.Matches.Close())
+	if runErr == nil && dets != nil && dets.Correlator != nil {
+		// The correlation rules look at the signals this ingest recorded (and those before).
+		res.Correlation, runErr = dets.Correlator.Flush(ctx, time.Now())
+		res.CorrelationRules = len(dets.Correlator.Rules())
+	}
 	if runErr != nil {
 		return res, runErr
 	}
 	if p.Detections != nil {
 		res.Matches, res.Errors, res.Raised = p.Detections.Matches, p.Detections.Errors, p.Detections.Raised
 	}
-	if len(res.Raised) > 0 {
+	if len(res.Raised)+len(res.LoadAlerts)+len(res.Correlation.Raised) > 0 {
 		if res.Deliveries, err = st.Dispatcher.RunOnce(ctx); err != nil && !errors.Is(err, context.Canceled) {
 			fmt.Fprintf(o.Warn, "panther: delivering alerts: %v\n", err)
 		}
@@ -167,4 +162,25 @@ func SelectTypes(r *logtypes.Registry, names []string) ([]*logtypes.LogType, err
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, errors.Join(errs...)
+}
+
+// loadContent loads the detections of dir, or of the data dir's content store when dir is
+// empty (it imports what older versions left in DATA_DIR/detections once); nil when there
+// is none.
+func loadContent(ctx context.Context, st *State, dataDir, dir string) (*analysis.Collection, error) {
+	if dir != "" {
+		return DirContent{Dir: dir}.Load(ctx)
+	}
+	cs, err := content.Open(ctx, st.DB, content.Options{LegacyDir: DetectionsDir(dataDir)})
+	if err != nil {
+		return nil, err
+	}
+	col, err := cs.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(col.Specs) == 0 && len(col.Invalid) == 0 {
+		return nil, nil
+	}
+	return col, nil
 }

@@ -71,39 +71,32 @@ func (s *Server) reload(ctx context.Context, what string, fn func(context.Contex
 	s.log.Info("reloaded", "what", what, "took", time.Since(start).Round(time.Millisecond))
 }
 
-// reloadDetections starts an engine for the new content (while the old one runs), then
-// swaps it in between two batches.
+// reloadDetections starts the detections of the new content (while the old ones run),
+// then swaps them in between two batches.
 func (s *Server) reloadDetections(ctx context.Context) error {
-	col, err := s.content.Load(ctx)
-	if err != nil {
-		return err
-	}
-	eng, skipped, err := StartEngine(ctx, s.dataDir, col, s.detectionOptions())
+	dets, err := s.startDetections(ctx)
 	if err != nil {
 		if s.engine.Load() == nil {
 			s.setDetErr(err)
 		}
 		return err
 	}
-	for id, why := range skipped {
-		s.log.Warn("detection cannot run", "detection", id, "why", why)
-	}
 	err = s.cons.atBarrier(ctx, func() error {
-		old, err := s.cons.swap(eng, s.cons.types, nil)
+		old, err := s.cons.swap(dets, s.cons.types, nil)
 		if err != nil {
 			return err
 		}
-		s.engine.Store(eng)
+		s.setDetections(dets)
 		if old != nil {
-			s.collectRuleStats(old)
+			if old.Engine != nil {
+				s.collectRuleStats(old.Engine)
+			}
 			old.Close()
 		}
 		return nil
 	})
 	if err != nil {
-		if eng != nil {
-			eng.Close()
-		}
+		dets.Close()
 		return err
 	}
 	s.setDetErr(nil)
@@ -122,7 +115,7 @@ func (s *Server) reloadSchemas(ctx context.Context) error {
 		return err
 	}
 	err = s.cons.atBarrier(ctx, func() error {
-		_, err := s.cons.swap(s.cons.engine, reg.All(), srcs)
+		_, err := s.cons.swap(s.cons.dets, reg.All(), srcs)
 		return err
 	})
 	if err != nil {

@@ -4,7 +4,7 @@
 // -> the delivery loop, plus the HTTP server (push endpoint, health, metrics, the API),
 // hot reload of detections, schemas and sources, and lake housekeeping.
 //
-// It also holds the wiring `panther ingest` uses (OpenState, NewPipeline, StartEngine,
+// It also holds the wiring `panther ingest` uses (OpenState, NewPipeline, StartDetections,
 // IngestFiles), so that the server and the batch command run one pipeline and differ only
 // in where records come from: the queue or files.
 package runtime
@@ -31,6 +31,7 @@ import (
 	"github.com/pantherlabs/panther/internal/alerts"
 	"github.com/pantherlabs/panther/internal/auth"
 	"github.com/pantherlabs/panther/internal/config"
+	"github.com/pantherlabs/panther/internal/content"
 	"github.com/pantherlabs/panther/internal/detect"
 	"github.com/pantherlabs/panther/internal/ingestmetrics"
 	"github.com/pantherlabs/panther/internal/logtypes"
@@ -40,6 +41,8 @@ import (
 	"github.com/pantherlabs/panther/internal/sources"
 	"github.com/pantherlabs/panther/internal/sources/httpsrc"
 	// The source kinds the server runs.
+	_ "github.com/pantherlabs/panther/internal/sources/dir"
+	_ "github.com/pantherlabs/panther/internal/sources/s3sqs"
 	_ "github.com/pantherlabs/panther/internal/sources/syslog"
 )
 
@@ -53,7 +56,8 @@ type Options struct {
 	Stdout, Stderr io.Writer
 	// Demo creates demo sources and keeps feeding the bundled sample logs.
 	Demo bool
-	// Content is where detections come from (default: DirContent over DATA_DIR/detections).
+	// Content is where detections come from (default: the data dir's content store, which
+	// the API and `panther detections upload` edit).
 	Content DetectionContent
 	// Listener, when set, serves HTTP instead of listening on Config.Listen.
 	Listener net.Listener
@@ -119,8 +123,10 @@ type Server struct {
 	regMu sync.RWMutex
 	reg   *logtypes.Registry
 
-	// engine is the detection engine running (nil: none), for metrics and status.
+	// engine is the detection engine running (nil: none), for metrics and status; dets what
+	// runs (the correlator is evaluated on a ticker).
 	engine atomic.Pointer[detect.Engine]
+	dets   atomic.Pointer[Detections]
 	rules  ruleStats
 
 	// detErr is why detections are not running (a content or Python problem), for /readyz.
@@ -169,9 +175,6 @@ func New(o Options) (*Server, error) {
 	s := &Server{opts: o, cfg: o.Config, log: o.Logger, now: o.Now, dataDir: abs, lakeDir: filepath.Join(abs, "lake"),
 		metrics: opsmetrics.New(), wake: make(chan struct{}, 1), ready: make(chan struct{}), done: make(chan struct{})}
 	s.content = o.Content
-	if s.content == nil {
-		s.content = DirContent{Dir: DetectionsDir(abs), Logger: o.Logger}
-	}
 	return s, nil
 }
 
@@ -211,6 +214,13 @@ func (s *Server) start(ctx context.Context) (err error) {
 		return err
 	}
 	s.defer_(s.st.Close)
+	if s.content == nil {
+		cs, err := content.Open(ctx, s.st.DB, content.Options{LegacyDir: DetectionsDir(s.dataDir)})
+		if err != nil {
+			return err
+		}
+		s.content = cs
+	}
 	if s.series, err = ingestmetrics.Open(ctx, s.st.DB); err != nil {
 		return err
 	}
@@ -258,24 +268,27 @@ func (s *Server) start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	eng := s.loadDetections(ctx)
-	s.engine.Store(eng)
+	if s.opts.Demo {
+		if err := s.installDemoDetections(ctx); err != nil {
+			return err
+		}
+	}
+	dets := s.loadDetections(ctx)
+	s.setDetections(dets)
 
 	s.cons = &consumer{
 		log: s.log.With("component", "consumer"), q: s.q, st: s.st, ck: ck, series: s.series, metrics: s.metrics,
 		lakeDir: s.lakeDir, interval: s.cfg.Lake.FlushInterval.Std(), flushAt: int64(s.cfg.Lake.FlushBytes), now: s.now,
 		writers: NewLakeWriters(LakeOptions{Dir: s.lakeDir, BufferBytes: int64(s.cfg.Lake.BufferBytes),
 			MaxFileBytes: int64(s.cfg.Lake.MaxFileBytes), Deferred: true}),
-		engine: eng, types: reg.All(), srcs: srcs, stream: stream,
+		dets: dets, types: reg.All(), srcs: srcs, stream: stream,
 	}
-	s.cons.newPipe = func(eng *detect.Engine, types []*logtypes.LogType) (*Pipeline, error) {
-		return NewPipeline(context.Background(), PipelineOptions{Types: types, Lake: s.cons.writers, Engine: eng,
+	s.cons.newPipe = func(dets *Detections, types []*logtypes.LogType) (*Pipeline, error) {
+		return NewPipeline(context.Background(), PipelineOptions{Types: types, Lake: s.cons.writers, Detections: dets,
 			Alerts: s.st.Alerts, OnRaised: s.raised, OnOutcome: s.outcome, Now: s.now})
 	}
 	if err := s.cons.start(ctx); err != nil {
-		if eng != nil {
-			eng.Close()
-		}
+		dets.Close()
 		return err
 	}
 
@@ -323,10 +336,14 @@ func (s *Server) start(ctx context.Context) (err error) {
 	lctx, s.loopsStop = context.WithCancel(context.Background())
 	s.runners = newRunners(s, lctx)
 	s.runners.apply(list)
-	s.loopsWG.Add(2)
+	s.loopsWG.Add(3)
 	go func() {
 		defer s.loopsWG.Done()
 		s.reloadLoop(lctx)
+	}()
+	go func() {
+		defer s.loopsWG.Done()
+		s.correlationLoop(lctx)
 	}()
 	go func() {
 		defer s.loopsWG.Done()
@@ -523,30 +540,74 @@ func (s *Server) housekeepingLoop(ctx context.Context) {
 	}
 }
 
-// loadDetections loads the content and starts the engine; on a problem the server runs
-// without detections and /readyz says why.
-func (s *Server) loadDetections(ctx context.Context) *detect.Engine {
-	col, err := s.content.Load(ctx)
-	if err == nil {
-		var eng *detect.Engine
-		var skipped map[string]string
-		eng, skipped, err = StartEngine(ctx, s.dataDir, col, s.detectionOptions())
-		if err == nil {
-			for id, why := range skipped {
-				s.log.Warn("detection cannot run", "detection", id, "why", why)
-			}
-			s.setDetErr(nil)
-			n := 0
-			if eng != nil {
-				n = len(eng.Rules())
-			}
-			s.log.Info("detections loaded", "rules", n)
-			return eng
+// correlationLoop evaluates the correlation rules' windows as they come due.
+func (s *Server) correlationLoop(ctx context.Context) {
+	log := s.log.With("component", "correlation")
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		d := s.dets.Load()
+		if d == nil || d.Correlator == nil {
+			continue
+		}
+		res, err := d.Correlator.Evaluate(ctx, s.now())
+		if err != nil && ctx.Err() == nil {
+			log.Error("evaluating correlation rules", "err", err)
+		}
+		if len(res.Raised) > 0 {
+			s.raised(res.Raised)
 		}
 	}
-	s.log.Error("detections are not running", "err", err)
-	s.setDetErr(err)
-	return nil
+}
+
+// loadDetections loads the content and starts the detections; on a problem the server runs
+// without them and /readyz says why.
+func (s *Server) loadDetections(ctx context.Context) *Detections {
+	dets, err := s.startDetections(ctx)
+	if err != nil {
+		s.log.Error("detections are not running", "err", err)
+		s.setDetErr(err)
+		return nil
+	}
+	s.setDetErr(nil)
+	s.log.Info("detections loaded", "rules", dets.Rules())
+	return dets
+}
+
+// startDetections loads the content and starts its detections (the load errors raise their
+// RULE_ERROR alerts).
+func (s *Server) startDetections(ctx context.Context) (*Detections, error) {
+	col, err := s.content.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if col != nil && len(col.Specs) == 0 && len(col.Invalid) == 0 {
+		col = nil
+	}
+	log := s.log.With("component", "detections")
+	dets, err := StartDetections(ctx, s.dataDir, col, s.st, s.detectionOptions(), func(msg string) { log.Warn(msg) })
+	if err != nil {
+		return nil, err
+	}
+	if dets != nil && len(dets.LoadAlerts) > 0 {
+		s.raised(dets.LoadAlerts)
+	}
+	return dets, nil
+}
+
+// setDetections records what runs, for metrics, status and the correlation ticker.
+func (s *Server) setDetections(d *Detections) {
+	s.dets.Store(d)
+	if d != nil {
+		s.engine.Store(d.Engine)
+	} else {
+		s.engine.Store(nil)
+	}
 }
 
 func (s *Server) detectionOptions() DetectionOptions {
@@ -562,9 +623,11 @@ func (s *Server) setDetErr(err error) {
 
 // closeEngine stops the Python workers once the consumer stopped.
 func (s *Server) closeEngine() {
-	if s.cons.engine != nil {
-		s.collectRuleStats(s.cons.engine)
-		s.cons.engine.Close()
+	if d := s.cons.dets; d != nil {
+		if d.Engine != nil {
+			s.collectRuleStats(d.Engine)
+		}
+		d.Close()
 	}
 }
 

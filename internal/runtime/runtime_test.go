@@ -37,7 +37,7 @@ func testConfig(t *testing.T, dataDir string) config.Config {
 // testServer starts a server and stops it when the test ends.
 type testServer struct {
 	*Server
-	t    *testing.T
+	t      *testing.T
 	url    string
 	logs   *syncBuffer
 	stdout *syncBuffer
