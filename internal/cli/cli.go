@@ -57,6 +57,9 @@ func commands() []command {
 		{name: "demo", summary: "ingest the bundled sample logs into a data dir and query them", run: runDemo},
 		{name: "ingest", summary: "parse log files into the lake", run: runIngest},
 		{name: "query", summary: "run SQL over the lake", run: runQuery},
+		{name: "quarantine", summary: "summarize quarantined records by source, closest log type and reason", subs: []command{
+			{name: "summary", summary: "group the quarantined records by source, closest log type and reason", run: runQuarantineSummary},
+		}},
 		{name: "schemas", summary: "list, show and test log schemas", subs: []command{
 			{name: "list", summary: "list the managed and custom log types", run: noCtx(schemasList)},
 			{name: "show", summary: "print the schema of a log type", run: noCtx(schemasShow)},

@@ -163,7 +163,7 @@ func printSummary(w io.Writer, s *ingest.Stats, elapsed time.Duration) {
 	fmt.Fprintf(w, "%d files, %s read, %d events, %d quarantined lines in %s (%.0f events/s)\n",
 		s.Files, humanBytes(s.InputBytes), events, s.Quarantined, elapsed.Round(time.Millisecond), rate)
 	if s.Quarantined > 0 {
-		fmt.Fprintln(w, "quarantined lines: panther query \"SELECT file, line, reason FROM panther_system.quarantine\"")
+		fmt.Fprintln(w, "quarantined lines, by closest log type and reason: panther quarantine summary; each: panther query \"SELECT file, line, reason FROM panther_system.quarantine\"")
 	}
 }
 
