@@ -190,7 +190,7 @@ func parquetFiles(t *testing.T, dir string) (data, compacted int) {
 	return data, compacted
 }
 
-func merger(t *testing.T) *sqlengine.Merger {
+func merger(t testing.TB) *sqlengine.Merger {
 	t.Helper()
 	m, err := sqlengine.NewMerger(sqlengine.MergerOptions{})
 	if err != nil {
@@ -407,7 +407,7 @@ func TestHousekeepingOptions(t *testing.T) {
 	}
 }
 
-func copyDir(t *testing.T, src, dst string) {
+func copyDir(t testing.TB, src, dst string) {
 	t.Helper()
 	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {

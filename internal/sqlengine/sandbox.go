@@ -408,6 +408,10 @@ func (e *Engine) QueryUntrusted(ctx context.Context, query string, o QueryOption
 	if err != nil {
 		return nil, err
 	}
+	query, err = e.expandMacros(ctx, query)
+	if err != nil {
+		return nil, err
+	}
 	tables, err := e.check(ctx, query)
 	if err != nil {
 		return nil, err
