@@ -50,7 +50,8 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-type option func(*Deps)
+// option adjusts the services; dir is the data dir.
+type option func(d *Deps, dir string)
 
 func newServer(t *testing.T, opts ...option) *server {
 	t.Helper()
@@ -91,7 +92,7 @@ func newServer(t *testing.T, opts ...option) *server {
 	d := Deps{Logger: log, Auth: svc, Content: cs, Schemas: schemas, Settings: st, Alerts: al, Version: "1.2.3-test",
 		Tests: &content.Tester{Timeout: 20 * time.Second}}
 	for _, o := range opts {
-		o(&d)
+		o(&d, dir)
 	}
 	h, err := New(d)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/pantherlabs/panther/internal/correlate"
 	"github.com/pantherlabs/panther/internal/ingest"
 	"github.com/pantherlabs/panther/internal/lake"
 	"github.com/pantherlabs/panther/internal/pyrun"
@@ -132,6 +133,11 @@ func ingestFiles(ctx context.Context, env *Env, c ingestConfig) (*ingest.Stats, 
 	if err := mw.Close(); err != nil && runErr == nil {
 		runErr = err
 	}
+	var corrRes correlate.Result
+	if runErr == nil && dr != nil && dr.corr != nil {
+		// The correlation rules look at the signals this ingest recorded (and those before).
+		corrRes, runErr = dr.corr.Flush(ctx, time.Now())
+	}
 	if runErr != nil {
 		return stats, runErr
 	}
@@ -144,6 +150,10 @@ func ingestFiles(ctx context.Context, env *Env, c ingestConfig) (*ingest.Stats, 
 		if dr != nil {
 			fmt.Fprintf(out, "%d rules ran: %d matches, %d rule errors, %d alerts raised\n",
 				len(dr.engine.Rules()), dr.sink.Matches, dr.sink.Errors, len(dr.sink.Raised))
+			if dr.corr != nil {
+				fmt.Fprintf(out, "%d correlation rules ran: %d windows evaluated, %d matches, %d alerts raised\n",
+					len(dr.corr.Rules()), corrRes.Runs, corrRes.Occurrences, len(corrRes.Raised))
+			}
 			if n := len(dr.engine.LoadErrors); n > 0 {
 				fmt.Fprintf(out, "%d detections cannot run (see above): %d RULE_ERROR alerts raised\n", n, len(dr.loadAlerts))
 			}
@@ -152,7 +162,7 @@ func ingestFiles(ctx context.Context, env *Env, c ingestConfig) (*ingest.Stats, 
 			}
 		}
 	}
-	if dr != nil && len(dr.sink.Raised)+len(dr.loadAlerts) > 0 {
+	if dr != nil && len(dr.sink.Raised)+len(dr.loadAlerts)+len(corrRes.Raised) > 0 {
 		deliverDue(ctx, st, out)
 	}
 	return stats, nil
@@ -192,7 +202,7 @@ func printSummary(w io.Writer, s *ingest.Stats, elapsed time.Duration) {
 	fmt.Fprintf(w, "%d files, %s read, %d events, %d quarantined lines in %s (%.0f events/s)\n",
 		s.Files, humanBytes(s.InputBytes), events, s.Quarantined, elapsed.Round(time.Millisecond), rate)
 	if s.Quarantined > 0 {
-		fmt.Fprintln(w, "quarantined lines: panther query \"SELECT file, line, reason FROM panther_system.quarantine\"")
+		fmt.Fprintln(w, "quarantined lines, by closest log type and reason: panther quarantine summary; each: panther query \"SELECT file, line, reason FROM panther_system.quarantine\"")
 	}
 }
 

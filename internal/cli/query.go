@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/pantherlabs/panther/internal/auth/auditsql"
 	"github.com/pantherlabs/panther/internal/sqlengine"
 )
 
@@ -56,7 +57,8 @@ func openEngine(ctx context.Context, dataDir string) (*sqlengine.Engine, error) 
 	if err != nil {
 		return nil, err
 	}
-	return sqlengine.Open(ctx, sqlengine.Options{LakeDir: filepath.Join(dataDir, "lake"), Types: reg})
+	return sqlengine.Open(ctx, sqlengine.Options{LakeDir: filepath.Join(dataDir, "lake"), Types: reg,
+		SystemTables: []sqlengine.SystemTable{auditsql.Table(dataDirAudit(dataDir))}})
 }
 
 // writeQuery runs query and writes its result in format.

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/pantherlabs/panther/internal/alerts"
+	"github.com/pantherlabs/panther/internal/analysis"
+	"github.com/pantherlabs/panther/internal/correlate"
 	"github.com/pantherlabs/panther/internal/delivery"
 	"github.com/pantherlabs/panther/internal/detect"
 	"github.com/pantherlabs/panther/internal/lake"
@@ -77,6 +79,8 @@ type detectionRun struct {
 	sink   *detect.Sink
 	// loadAlerts are the RULE_ERROR alerts of detections that cannot run.
 	loadAlerts []*alerts.Alert
+	// corr evaluates the correlation rules after the batch; nil when there are none.
+	corr *correlate.Correlator
 }
 
 // startDetections loads the content and starts the engine; nil when there are no rules.
@@ -103,11 +107,46 @@ func startDetections(ctx context.Context, dataDir string, c detectionConfig, st 
 		return nil, err
 	}
 	reportUnloadedDataModels(eng, log)
-	if len(eng.Rules()) == 0 && len(loadAlerts) == 0 {
+	corr, err := startCorrelation(ctx, col, eng, st, log)
+	if err != nil {
+		eng.Close()
+		return nil, err
+	}
+	if len(eng.Rules()) == 0 && len(loadAlerts) == 0 && corr == nil {
 		eng.Close()
 		return nil, nil
 	}
-	return &detectionRun{engine: eng, sink: &detect.Sink{Engine: eng, Alerts: st.alerts, Lake: w, Ctx: ctx}, loadAlerts: loadAlerts}, nil
+	dr := &detectionRun{engine: eng, sink: &detect.Sink{Engine: eng, Alerts: st.alerts, Lake: w, Ctx: ctx}, loadAlerts: loadAlerts, corr: corr}
+	if corr != nil {
+		dr.sink.Signals = corr
+	}
+	return dr, nil
+}
+
+// startCorrelation prepares the enabled correlation rules: the sink records their members'
+// matches as signals; nil when there are none.
+func startCorrelation(ctx context.Context, col *analysis.Collection, eng *detect.Engine, st *stateDB, log io.Writer) (*correlate.Correlator, error) {
+	corr, err := correlate.New(ctx, st.db, col, st.alerts, correlate.Options{})
+	if corr == nil {
+		return nil, err
+	}
+	if err != nil {
+		fmt.Fprintf(log, "panther: %v\n", err)
+	}
+	if len(corr.Rules()) == 0 {
+		return nil, nil
+	}
+	live := map[string]bool{}
+	for _, r := range eng.Rules() {
+		live[r.ID] = true
+	}
+	for _, r := range corr.Rules() {
+		live[r.ID()] = true
+	}
+	for _, w := range corr.MissingMembers(live) {
+		fmt.Fprintf(log, "panther: %s\n", w)
+	}
+	return corr, nil
 }
 
 // reportUnloadedDataModels says which data models failed to load (their rules' udm() calls

@@ -13,8 +13,19 @@ type Window struct {
 	// Absence whose time frame reaches past End is decided on what there is. Otherwise such
 	// an absence is left to a later window.
 	Complete bool
+	// Known, when set before End, is how far the signals are known: a window evaluated
+	// before its end decides no Absence whose time frame reaches past Known.
+	Known int64
 	// Signals holds each member's signals in the window (Signals[i] for Members[i]).
 	Signals [][]*Signal
+}
+
+// horizon is the time up to which an Absence can be decided.
+func (w *Window) horizon() int64 {
+	if w.Known > 0 && w.Known < w.End {
+		return w.Known
+	}
+	return w.End
 }
 
 // Key is one joined value of an occurrence: a MatchCriteria name or a transition, and the
@@ -97,6 +108,9 @@ func (r *Rule) evalGroup(w *Window) []Occurrence {
 		if !m.Absent {
 			present++
 		}
+	}
+	if present < n && !w.Complete && w.horizon() < w.End {
+		return nil // an Absence over the window cannot be decided before the window is over
 	}
 	// The values each criterion can take: those of the members that must match (all of them
 	// when every member is needed, else any of them).
@@ -515,9 +529,9 @@ func (r *Rule) absentLast(w *Window, prev entries) []*entry {
 				hi := w.End - 1
 				if l.within > 0 {
 					hi = p.t + int64(l.within)
-					if !w.Complete && hi >= w.End {
-						continue // the time frame is not over within this window
-					}
+				}
+				if !w.Complete && (hi >= w.horizon() || (l.within == 0 && w.horizon() < w.End)) {
+					continue // the time frame is not over within what is known of this window
 				}
 				var skip []*Signal
 				if strict {

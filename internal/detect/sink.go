@@ -20,6 +20,9 @@ type Sink struct {
 	Alerts *alerts.Store // nil: matches are written but not grouped into alerts
 	Lake   *lake.Writer
 	Ctx    context.Context
+	// Signals, when set, keeps the matches of the rules correlation rules are made of
+	// (including rules with CreateAlert: false), with their alert IDs.
+	Signals SignalRecorder
 
 	// Counts, for the summary.
 	Matches, Errors int64
@@ -91,6 +94,9 @@ func (s *Sink) Consume(b *ingest.Batch) error {
 			mEvents, mRows = append(mEvents, b.Events[o.Event]), append(mRows, row)
 			s.Matches++
 		}
+	}
+	if err := s.recordSignals(ctx, b, outs, grouped, assigned); err != nil {
+		return err
 	}
 	if len(mEvents) > 0 {
 		if err := s.Lake.WriteEvents(lake.RuleMatches, mEvents, mRows); err != nil {

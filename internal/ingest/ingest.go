@@ -493,8 +493,11 @@ func (p *Pipeline) parse(j *job) {
 			return false
 		}
 	}
+	// The stream classifies the records and joins the lines of multi-line records.
+	st := classify.NewStream(cls, rd)
+	st.MaxBytes = maxRecord
 	for {
-		rec, err := rd.Next()
+		it, err := st.Next()
 		if err == io.EOF {
 			break
 		}
@@ -502,23 +505,25 @@ func (p *Pipeline) parse(j *job) {
 			j.stats.Err = fmt.Errorf("%s: %w", in.Name, err)
 			break
 		}
-		if rec.TooLong {
-			p.quarantine(b, &rec, in.Name, src, []lake.Reason{{Error: fmt.Sprintf("record of %d bytes exceeds the maximum of %d bytes; the first %d bytes are kept", rec.Size, maxRecord, len(rec.Data))}})
-		} else if len(rec.Data) > maxRecord {
+		rec := &it.Rec
+		switch {
+		case !it.Classified && rec.TooLong:
+			p.quarantine(b, rec, in.Name, src, []lake.Reason{{Error: fmt.Sprintf("record of %d bytes exceeds the maximum of %d bytes; the first %d bytes are kept", rec.Size, maxRecord, len(rec.Data))}})
+		case !it.Classified:
 			// A record framed by a source over the limit: keep its head, as the framing reader does.
 			rec.Size, rec.TooLong = int64(len(rec.Data)), true
 			rec.Data = rec.Data[:min(len(rec.Data), input.DefaultKeepBytes)]
-			p.quarantine(b, &rec, in.Name, src, []lake.Reason{{Error: fmt.Sprintf("record of %d bytes exceeds the maximum of %d bytes; the first %d bytes are kept", rec.Size, maxRecord, len(rec.Data))}})
-		} else if res, fail := cls.Classify(&rec); fail != nil {
-			reasons := make([]lake.Reason, len(fail.Reasons))
-			for i, r := range fail.Reasons {
+			p.quarantine(b, rec, in.Name, src, []lake.Reason{{Error: fmt.Sprintf("record of %d bytes exceeds the maximum of %d bytes; the first %d bytes are kept", rec.Size, maxRecord, len(rec.Data))}})
+		case it.Fail != nil:
+			reasons := make([]lake.Reason, len(it.Fail.Reasons))
+			for i, r := range it.Fail.Reasons {
 				reasons[i] = lake.Reason{LogType: r.LogType, Error: r.Err}
 			}
-			p.quarantine(b, &rec, in.Name, src, reasons)
-		} else if res.OK {
-			scratch = p.finish(b, dec, &res, src, scratch)
+			p.quarantine(b, rec, in.Name, src, reasons)
+		case it.Res.OK:
+			scratch = p.finish(b, dec, &it.Res, src, scratch)
 			b.Events[len(b.Events)-1].Line = int64(rec.Line)
-			b.Bytes[res.LogType.Name] += int64(len(rec.Data))
+			b.Bytes[it.Res.LogType.Name] += int64(len(rec.Data))
 			p.Progress.Events.Add(1)
 		}
 		if len(b.Events)+len(b.Quarantine) >= p.opts.BatchEvents {

@@ -127,8 +127,14 @@ func (s *Service) execute(ctx context.Context, r *run, q *Query, j job, slot boo
 	s.mu.Lock()
 	cancelBy := r.cancelBy
 	closing := s.closed
-	delete(s.running, q.ID)
 	s.mu.Unlock()
+	// The query leaves the running set only once its end is recorded, so that Wait, which
+	// reads the record when the query is no longer running, never reads it still running.
+	defer func() {
+		s.mu.Lock()
+		delete(s.running, q.ID)
+		s.mu.Unlock()
+	}()
 	var refused *sqlengine.RefusedError
 	var qe *sqlengine.QueryError
 	switch {

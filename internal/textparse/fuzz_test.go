@@ -159,14 +159,25 @@ func FuzzRegex(f *testing.F) {
 func FuzzSyslog(f *testing.F) {
 	f.Add(`<165>1 2003-10-11T22:14:15.003Z h app - ID47 [a b="c"] msg`)
 	f.Add("<34>Oct 11 22:14:15 mymachine su: 'su root' failed")
+	f.Add("Mar 14 09:00:02 --- last message repeated 3 times ---")
+	f.Add("2024-03-14T09:00:01.123456+0100 web-1 kernel: x")
+	f.Add("<190>Mar 04 2023 09:00:03 fw-1 kernel: x")
 	f.Fuzz(func(t *testing.T, line string) {
-		for _, fac := range []Factory{NewSyslogRFC5424(), NewSyslogRFC3164(fixedNow)} {
+		for i, fac := range []Factory{NewSyslogRFC5424(), NewSyslogRFC3164(fixedNow)} {
 			out, ok, err := fac.NewParser().Parse(line, nil)
 			if ok == (err != nil) && line != "" {
 				t.Fatalf("ok=%v with err=%v", ok, err)
 			}
-			if ok && (len(out) < 3 || out[0].Name != SyslogPriority) {
-				t.Fatalf("event without priority: %v", out)
+			if !ok {
+				continue
+			}
+			// RFC 5424 needs the PRI part; RFC 3164 lines without it need a timestamp.
+			hasPRI := len(out) >= 3 && out[0].Name == SyslogPriority
+			if hasPRI != strings.HasPrefix(line, "<") || i == 0 && !hasPRI {
+				t.Fatalf("priority fields %v for line %q", out, line)
+			}
+			if !hasPRI && (len(out) == 0 || out[0].Name != SyslogTimestamp) {
+				t.Fatalf("event without PRI and timestamp: %v", out)
 			}
 		}
 	})

@@ -32,6 +32,7 @@ type ResolverRoot interface {
 	APIToken() APITokenResolver
 	Alert() AlertResolver
 	Comment() CommentResolver
+	DataLakeDatabase() DataLakeDatabaseResolver
 	DataLakeQuery() DataLakeQueryResolver
 	DataModel() DataModelResolver
 	Detection() DetectionResolver
@@ -1075,6 +1076,9 @@ type AlertResolver interface {
 type CommentResolver interface {
 	CreatedBy(ctx context.Context, obj *model.Comment) (model.Actor, error)
 	Entity(ctx context.Context, obj *model.Comment) (model.CommentEntity, error)
+}
+type DataLakeDatabaseResolver interface {
+	Tables(ctx context.Context, obj *model.DataLakeDatabase) ([]*model.DataLakeDatabaseTable, error)
 }
 type DataLakeQueryResolver interface {
 	Children(ctx context.Context, obj *model.DataLakeQuery) ([]*model.DataLakeQuery, error)
@@ -5707,13 +5711,13 @@ type Query {
   roleById(id: ID!): Role! @access(permission: "users:read")
   roleByName(name: String!): Role! @access(permission: "users:read")
   "API tokens (their values are never shown again after creation)."
-  apiTokens: [APIToken!]! @access(permission: "tokens:write")
+  apiTokens: [APIToken!]! @access(permission: "tokens:read")
   "Who changed what, when and from where; every sign-in too."
   auditLogs(input: AuditLogsInput): AuditLogsOutput! @access(permission: "audit:read")
 
   # --- metrics for charts
-  "Data and alert metrics over a time range; each part needs its own read permission."
-  metrics(input: MetricsInput!): MetricsOutput! @access(permission: "any")
+  "Event, byte and alert counts over a time range, for charts."
+  metrics(input: MetricsInput!): MetricsOutput! @access(permission: "metrics:read")
 }
 
 type Mutation {
@@ -5758,8 +5762,8 @@ type Mutation {
   deleteDataModels(input: DeleteEntitiesInput!): DeleteEntitiesOutput! @access(permission: "detections:write")
   "Enables or disables every detection of a pack."
   updatePack(input: UpdatePackInput!): PackOutput! @access(permission: "detections:write")
-  createSavedQuery(input: SavedQueryInput!): SavedQueryOutput! @access(permission: "queries:run")
-  updateSavedQuery(input: SavedQueryInput!): SavedQueryOutput! @access(permission: "queries:run")
+  createSavedQuery(input: SavedQueryInput!): SavedQueryOutput! @access(permission: "queries:write")
+  updateSavedQuery(input: SavedQueryInput!): SavedQueryOutput! @access(permission: "queries:write")
   "Deletes saved queries by name; includeDetections also deletes the scheduled rules that use them."
   deleteSavedQueriesByName(input: DeleteSavedQueriesByNameInput!): DeleteSavedQueriesByNameOutput! @access(permission: "detections:write")
 
@@ -7497,22 +7501,22 @@ type SeriesWithEntityID {
 }
 
 type MetricsOutput {
-  alertsPerRule: [SeriesWithEntityID!] @access(permission: "alerts:read")
-  alertsPerSeverity: [SeriesWithBreakdown!]! @access(permission: "alerts:read")
-  bytesIngestedPerSource: [Series!] @access(permission: "sources:read")
-  bytesProcessedPerSource: [SeriesWithBreakdown!]! @access(permission: "sources:read")
-  bytesQueriedPerSource: [SeriesWithBreakdown!]! @access(permission: "sources:read")
-  eventsProcessedPerLogType: [SeriesWithBreakdown!]! @access(permission: "sources:read")
+  alertsPerRule: [SeriesWithEntityID!]
+  alertsPerSeverity: [SeriesWithBreakdown!]!
+  bytesIngestedPerSource: [Series!]
+  bytesProcessedPerSource: [SeriesWithBreakdown!]!
+  bytesQueriedPerSource: [SeriesWithBreakdown!]!
+  eventsProcessedPerLogType: [SeriesWithBreakdown!]!
   "Events per source over time."
-  eventsProcessedPerSource: [SeriesWithBreakdown!]! @access(permission: "sources:read")
+  eventsProcessedPerSource: [SeriesWithBreakdown!]!
   "Bytes per log type over time."
-  bytesProcessedPerLogType: [SeriesWithBreakdown!]! @access(permission: "sources:read")
-  latencyPerLogType: [Series!] @access(permission: "sources:read")
-  totalAlerts: Float! @access(permission: "alerts:read")
-  totalBytesIngested: Float! @access(permission: "sources:read")
-  totalBytesProcessed: Float! @access(permission: "sources:read")
-  totalBytesQueried: Float! @access(permission: "sources:read")
-  totalEventsProcessed: Float! @access(permission: "sources:read")
+  bytesProcessedPerLogType: [SeriesWithBreakdown!]!
+  latencyPerLogType: [Series!]
+  totalAlerts: Float!
+  totalBytesIngested: Float!
+  totalBytesProcessed: Float!
+  totalBytesQueried: Float!
+  totalEventsProcessed: Float!
   "The bucket size used, in minutes."
   intervalInMinutes: Int!
 }
@@ -13134,7 +13138,7 @@ func (ec *executionContext) _DataLakeDatabase_tables(ctx context.Context, field 
 			return ec.fieldContext_DataLakeDatabase_tables(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Tables, nil
+			return ec.Resolvers.DataLakeDatabase().Tables(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.DataLakeDatabaseTable) graphql.Marshaler {
@@ -13148,8 +13152,8 @@ func (ec *executionContext) fieldContext_DataLakeDatabase_tables(_ context.Conte
 	fc = &graphql.FieldContext{
 		Object:     "DataLakeDatabase",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_DataLakeDatabaseTable(ctx, field)
 		},
@@ -33868,18 +33872,19 @@ func (ec *executionContext) _DataLakeDatabase(ctx context.Context, sel ast.Selec
 		case "description":
 			out.Values[i] = ec._DataLakeDatabase_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._DataLakeDatabase_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "tables":
-			out.Values[i] = ec._DataLakeDatabase_tables(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataLakeDatabase_tables(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

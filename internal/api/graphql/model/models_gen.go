@@ -254,12 +254,6 @@ type CursorBasedPaginationPageInfo struct {
 	StartCursor     *string `json:"startCursor,omitempty"`
 }
 
-type DataLakeDatabase struct {
-	Description *string                  `json:"description,omitempty"`
-	Name        string                   `json:"name"`
-	Tables      []*DataLakeDatabaseTable `json:"tables"`
-}
-
 type DataLakeDatabaseTable struct {
 	Columns     []*DataLakeDatabaseTableColumn `json:"columns"`
 	Description *string                        `json:"description,omitempty"`
