@@ -45,6 +45,7 @@ func commands() []command {
 		{"demo", "ingest the bundled sample logs into a data dir and query them", runDemo},
 		{"ingest", "parse log files into the lake", runIngest},
 		{"query", "run SQL over the lake", runQuery},
+		{"lake", "the lake's files: status, compaction and retention", runLake},
 		{"quarantine", "summarize quarantined records by source, closest log type and reason", runQuarantine},
 		{"schemas", "list, show and test log schemas", runSchemas},
 		{"test", "run detection unit tests (panther_analysis_tool compatible)", runTest},

@@ -119,15 +119,7 @@ func closingParen(q string, i int) (int, bool) {
 	for ; i < len(q); i++ {
 		switch c := q[i]; c {
 		case '\'', '"':
-			for i++; i < len(q); i++ {
-				if q[i] == c {
-					if i+1 < len(q) && q[i+1] == c {
-						i++
-						continue
-					}
-					break
-				}
-			}
+			i = closingQuote(q, i)
 		case '(':
 			depth++
 		case ')':
