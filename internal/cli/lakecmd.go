@@ -13,29 +13,15 @@ import (
 	"github.com/pantherlabs/panther/internal/sqlengine"
 )
 
-// runLake is `panther lake status|compact|expire`: the lake's files and their housekeeping,
-// which `panther server` also runs on its own.
-func runLake(ctx context.Context, env *Env, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(env.Stderr, "Usage: panther lake status|compact|expire [flags]\n\n"+
-			"  status   tables, partitions, files and bytes of the lake\n"+
-			"  compact  merge the small files of closed hours, delete what earlier runs replaced\n"+
-			"  expire   delete the partitions older than a retention")
-		if len(args) == 0 {
-			return ExitUsage
-		}
-		return ExitOK
-	}
-	switch args[0] {
-	case "status":
-		return lakeStatus(env, args[1:])
-	case "compact":
-		return lakeHousekeep(ctx, env, "compact", args[1:])
-	case "expire":
-		return lakeHousekeep(ctx, env, "expire", args[1:])
-	}
-	fmt.Fprintf(env.Stderr, "panther lake: unknown subcommand %q (expected status, compact or expire)\n", args[0])
-	return ExitUsage
+// lakeCompact is `panther lake compact`: one housekeeping pass of compaction, as
+// `panther server` runs on its own.
+func lakeCompact(ctx context.Context, env *Env, args []string) int {
+	return lakeHousekeep(ctx, env, "compact", args)
+}
+
+// lakeExpire is `panther lake expire`: one pass of retention.
+func lakeExpire(ctx context.Context, env *Env, args []string) int {
+	return lakeHousekeep(ctx, env, "expire", args)
 }
 
 type tableStatus struct {
@@ -103,13 +89,13 @@ func lakeStatus(env *Env, args []string) int {
 }
 
 func lakeHousekeep(ctx context.Context, env *Env, sub string, args []string) int {
-	usage := "lake compact [--data-dir D] [--grace 10m] [--target-size 256MiB] [--delete-delay 15m] [--format table|json]"
+	usage := "lake compact [--data-dir D] [--grace 10m] [--target-size 256MiB] [--delete-delay 30m] [--format table|json]"
 	if sub == "expire" {
-		usage = "lake expire [--data-dir D] --older-than 90d [--kind logs|rule_matches|rule_errors|cloudsecurity|quarantine]... [--delete-delay 15m] [--format table|json]"
+		usage = "lake expire [--data-dir D] --older-than 90d [--kind logs|rule_matches|rule_errors|cloudsecurity|quarantine]... [--delete-delay 30m] [--format table|json]"
 	}
 	f := newFlags(env, "lake "+sub, usage).withDataDir()
 	format := f.String("format", "table", "table or json")
-	deleteDelay := f.Duration("delete-delay", 15*time.Minute, "how long replaced or expired files stay for queries that may read them; 0 deletes them at once (no query may be running)")
+	deleteDelay := f.Duration("delete-delay", 30*time.Minute, "how long replaced or expired files stay for queries that may read them; 0 deletes them at once (no query may be running)")
 	grace, target, olderThan := new(time.Duration), new(string), new(string)
 	var kinds listFlag
 	if sub == "compact" {

@@ -806,6 +806,52 @@ func (r *mutationResolver) ChangePassword(ctx context.Context, input model.Chang
 	return &model.ChangePasswordOutput{User: userModel(u)}, nil
 }
 
+func (r *mutationResolver) BeginMfa(ctx context.Context) (*model.MFAEnrollment, error) {
+	p := principal(ctx)
+	if p.UserID == "" {
+		return nil, invalid("only a signed-in user sets up an authenticator (API tokens have none)")
+	}
+	e, err := r.D.Auth.BeginMFA(ctx, p)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return &model.MFAEnrollment{Secret: e.Secret, URL: e.URL}, nil
+}
+
+func (r *mutationResolver) ConfirmMfa(ctx context.Context, input model.ConfirmMFAInput) (*model.ConfirmMFAOutput, error) {
+	p := principal(ctx)
+	if p.UserID == "" {
+		return nil, invalid("only a signed-in user sets up an authenticator (API tokens have none)")
+	}
+	if err := r.D.Auth.ConfirmMFA(ctx, p, input.Code); err != nil {
+		return nil, fail(err)
+	}
+	u, err := r.D.Auth.GetUser(ctx, p.UserID)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return &model.ConfirmMFAOutput{User: userModel(u)}, nil
+}
+
+func (r *mutationResolver) ResetUserMfa(ctx context.Context, input model.ResetUserMFAInput) (*model.ResetUserMFAOutput, error) {
+	if err := r.D.Auth.ResetMFA(ctx, input.ID); err != nil {
+		return nil, fail(err)
+	}
+	u, err := r.D.Auth.GetUser(ctx, input.ID)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return &model.ResetUserMFAOutput{User: userModel(u)}, nil
+}
+
+func (r *mutationResolver) RevokeUserSessions(ctx context.Context, input model.RevokeUserSessionsInput) (*model.RevokeUserSessionsOutput, error) {
+	n, err := r.D.Auth.RevokeSessions(ctx, input.ID)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return &model.RevokeUserSessionsOutput{Revoked: n}, nil
+}
+
 func (r *mutationResolver) UpdateGeneralSettings(ctx context.Context, input model.UpdateGeneralSettingsInput) (*model.GeneralSettingsConfig, error) {
 	if input.MfaRequired != nil {
 		if err := r.D.Auth.UpdateSettings(ctx, auth.Settings{RequireMFA: *input.MfaRequired}); err != nil {
