@@ -9,7 +9,7 @@ import (
 func TestLakeCommands(t *testing.T) {
 	data := t.TempDir()
 	for i := 0; i < 3; i++ {
-		mustRun(t, "", "ingest", "--data-dir", data, "--no-detections", "samples/mixed-with-garbage.log")
+		mustRun(t, "", "ingest", "--data-dir", data, "--no-detections", "../demo/samples/mixed-with-garbage.log")
 	}
 	status := func() map[string][3]int {
 		t.Helper()
