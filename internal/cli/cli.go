@@ -57,6 +57,11 @@ func commands() []command {
 		{name: "demo", summary: "ingest the bundled sample logs into a data dir and query them", run: runDemo},
 		{name: "ingest", summary: "parse log files into the lake", run: runIngest},
 		{name: "query", summary: "run SQL over the lake", run: runQuery},
+		{name: "lake", summary: "the lake's files: status, compaction and retention", subs: []command{
+			{name: "status", summary: "tables, partitions, files and bytes of the lake", run: noCtx(lakeStatus)},
+			{name: "compact", summary: "merge the small files of closed hours; delete what earlier runs replaced", run: lakeCompact},
+			{name: "expire", summary: "delete the partitions older than a retention", run: lakeExpire},
+		}},
 		{name: "quarantine", summary: "summarize quarantined records by source, closest log type and reason", subs: []command{
 			{name: "summary", summary: "group the quarantined records by source, closest log type and reason", run: runQuarantineSummary},
 		}},

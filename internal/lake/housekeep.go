@@ -57,7 +57,8 @@ type HousekeepingOptions struct {
 	MaxFilesPerMerge int
 	// DeleteDelay is how long replaced and expired files stay on disk after the switch, so
 	// that queries that listed them can finish. It must exceed the longest query plus the
-	// time readers take to notice a change. Default 15 minutes.
+	// time readers take to notice a change (lakequery's longest time limit is 15 minutes).
+	// Default 30 minutes.
 	DeleteDelay time.Duration
 	// Retention is, per kind, how long data is kept (by partition hour); a kind that is not
 	// listed, or 0, is kept forever.
@@ -66,6 +67,8 @@ type HousekeepingOptions struct {
 	// Default 24 hours.
 	StaleTempAge time.Duration
 	Logger       *slog.Logger
+	// OnReport, when set, gets the report of each run of Housekeep (for metrics).
+	OnReport func(Report)
 	// Hook, when set, is called at each step; an error stops the run at once, as a crash
 	// would (for tests).
 	Hook func(step Step, path string) error
@@ -91,7 +94,7 @@ func (o *HousekeepingOptions) defaults() error {
 		o.MaxFilesPerMerge = 1000
 	}
 	if o.DeleteDelay == 0 {
-		o.DeleteDelay = 15 * time.Minute
+		o.DeleteDelay = 30 * time.Minute
 	}
 	if o.StaleTempAge == 0 {
 		o.StaleTempAge = 24 * time.Hour
@@ -138,6 +141,22 @@ func NewHousekeeper(o HousekeepingOptions) (*Housekeeper, error) {
 		return nil, err
 	}
 	return &Housekeeper{opts: o, lister: NewLister(o.Dir), failed: make(map[string]bool)}, nil
+}
+
+// Housekeep runs one pass (Run) and logs what it did; it is what `panther server` calls on
+// its ticker.
+func (h *Housekeeper) Housekeep(ctx context.Context, now time.Time) error {
+	start := time.Now()
+	rep, err := h.Run(ctx, now)
+	if h.opts.OnReport != nil {
+		h.opts.OnReport(rep)
+	}
+	if rep.Compacted > 0 || rep.Expired > 0 || rep.Deleted > 0 {
+		h.opts.Logger.Info("lake housekeeping", "compacted", rep.Compacted, "files_replaced", rep.FilesReplaced,
+			"rows", rep.RowsCompacted, "bytes_in", rep.BytesIn, "bytes_out", rep.BytesOut, "expired_partitions", rep.Expired,
+			"deleted_files", rep.Deleted, "took", time.Since(start))
+	}
+	return err
 }
 
 // errHook marks an error returned by the hook: the run stops as if the process died.

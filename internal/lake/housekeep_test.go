@@ -190,7 +190,7 @@ func parquetFiles(t *testing.T, dir string) (data, compacted int) {
 	return data, compacted
 }
 
-func merger(t *testing.T) *sqlengine.Merger {
+func merger(t testing.TB) *sqlengine.Merger {
 	t.Helper()
 	m, err := sqlengine.NewMerger(sqlengine.MergerOptions{})
 	if err != nil {
@@ -321,7 +321,7 @@ func TestRetention(t *testing.T) {
 				}
 				return nil
 			}
-			opts := lake.HousekeepingOptions{Dir: dir, Retention: map[lake.Kind]time.Duration{lake.Logs: 48 * time.Hour}, Hook: hook}
+			opts := lake.HousekeepingOptions{Dir: dir, Retention: map[lake.Kind]time.Duration{lake.Logs: 48 * time.Hour}, Hook: hook, DeleteDelay: 15 * time.Minute}
 			h, err := lake.NewHousekeeper(opts)
 			if err != nil {
 				t.Fatal(err)
@@ -407,7 +407,7 @@ func TestHousekeepingOptions(t *testing.T) {
 	}
 }
 
-func copyDir(t *testing.T, src, dst string) {
+func copyDir(t testing.TB, src, dst string) {
 	t.Helper()
 	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -426,5 +426,22 @@ func copyDir(t *testing.T, src, dst string) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestHousekeepReports(t *testing.T) {
+	dir := t.TempDir()
+	testLake(t, dir)
+	var reps []lake.Report
+	h, err := lake.NewHousekeeper(lake.HousekeepingOptions{Dir: dir, Merger: merger(t), OnReport: func(r lake.Report) { reps = append(reps, r) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Housekeep(context.Background(), time.Date(2024, 3, 1, 13, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	// Logs and rule matches of hours 10 and 11, quarantine of hour 10.
+	if len(reps) != 1 || reps[0].Compacted != 5 || reps[0].RowsCompacted != 200+40+12 {
+		t.Errorf("reports %+v", reps)
 	}
 }

@@ -71,6 +71,10 @@ func metricInt(s string) int64 {
 // with optional arguments for its placeholders, and returns its rows for streaming. The
 // caller closes them.
 func (e *Engine) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
+	query, err := e.expandMacros(ctx, query)
+	if err != nil {
+		return nil, err
+	}
 	if err := e.Refresh(ctx); err != nil {
 		return nil, err
 	}

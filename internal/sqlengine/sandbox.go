@@ -206,15 +206,7 @@ func splitStatements(q string) []string {
 	for i := 0; i < len(q); i++ {
 		switch c := q[i]; {
 		case c == '\'' || c == '"':
-			for i++; i < len(q); i++ {
-				if q[i] == c {
-					if i+1 < len(q) && q[i+1] == c {
-						i++
-						continue
-					}
-					break
-				}
-			}
+			i = closingQuote(q, i)
 		case c == '-' && i+1 < len(q) && q[i+1] == '-':
 			for i < len(q) && q[i] != '\n' {
 				i++
@@ -233,6 +225,22 @@ func splitStatements(q string) []string {
 	}
 	emit(len(q))
 	return out
+}
+
+// closingQuote returns the index of the quote that closes the one at i (a doubled quote is
+// part of the text), or len(q).
+func closingQuote(q string, i int) int {
+	c := q[i]
+	for i++; i < len(q); i++ {
+		if q[i] == c {
+			if i+1 < len(q) && q[i+1] == c {
+				i++
+				continue
+			}
+			return i
+		}
+	}
+	return len(q)
 }
 
 // checker walks a statement's syntax tree (DuckDB's JSON form).
@@ -405,6 +413,10 @@ func (e *Engine) QueryUntrusted(ctx context.Context, query string, o QueryOption
 		return nil, ErrNotSandboxed
 	}
 	db, err := NormalizeDatabase(o.Database)
+	if err != nil {
+		return nil, err
+	}
+	query, err = e.expandMacros(ctx, query)
 	if err != nil {
 		return nil, err
 	}

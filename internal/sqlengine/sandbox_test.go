@@ -13,7 +13,7 @@ import (
 	"github.com/pantherlabs/panther/internal/sqlengine"
 )
 
-func sandbox(t *testing.T, o sqlengine.Options) (*sqlengine.Engine, string) {
+func sandbox(t testing.TB, o sqlengine.Options) (*sqlengine.Engine, string) {
 	t.Helper()
 	_, dir := setup(t)
 	o.LakeDir = dir
