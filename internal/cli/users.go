@@ -58,29 +58,6 @@ func osUser() string {
 	return "unknown"
 }
 
-func runUsers(ctx context.Context, env *Env, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprintln(env.Stderr, "Usage: panther users add|list|update|remove|reset-password|reset-mfa [flags]")
-		return ExitUsage
-	}
-	switch args[0] {
-	case "add":
-		return usersAdd(ctx, env, args[1:])
-	case "list":
-		return usersList(ctx, env, args[1:])
-	case "update":
-		return usersUpdate(ctx, env, args[1:])
-	case "remove":
-		return usersRemove(ctx, env, args[1:])
-	case "reset-password":
-		return usersResetPassword(ctx, env, args[1:])
-	case "reset-mfa":
-		return usersResetMFA(ctx, env, args[1:])
-	}
-	fmt.Fprintf(env.Stderr, "panther users: unknown subcommand %q\n", args[0])
-	return ExitUsage
-}
-
 // splitName reads "Given Family" (the family name is everything after the first space).
 func splitName(n string) (given, family string) {
 	given, family, _ = strings.Cut(strings.TrimSpace(n), " ")
@@ -316,4 +293,26 @@ func printJSON(env *Env, cmd string, v any) int {
 		return errorf(env, "%s: %v", cmd, err)
 	}
 	return ExitOK
+}
+
+// serverAuthOptions are the auth settings of panther server: the first admin from
+// PANTHER_ADMIN_EMAIL and PANTHER_ADMIN_PASSWORD.
+func serverAuthOptions(env *Env) auth.Options {
+	return auth.Options{AdminEmail: env.Getenv("PANTHER_ADMIN_EMAIL"), AdminPassword: env.Getenv("PANTHER_ADMIN_PASSWORD")}
+}
+
+// bootstrapAdmin creates the first admin on the first start of a data dir and prints its
+// e-mail and one-time password, the only time the password is shown. Later starts print
+// nothing.
+func bootstrapAdmin(ctx context.Context, svc *auth.Service, w io.Writer) error {
+	email, otp, created, err := svc.Bootstrap(ctx)
+	if err != nil || !created {
+		return err
+	}
+	if otp == "" {
+		fmt.Fprintf(w, "Admin user: %s (password from PANTHER_ADMIN_PASSWORD)\n", email)
+		return nil
+	}
+	fmt.Fprintf(w, "Admin user: %s\nOne-time password: %s\n(shown once: choose a new password at the first sign-in; `panther users reset-password %s` issues another)\n", email, otp, email)
+	return nil
 }

@@ -156,6 +156,23 @@ func (r *Rule) evalGroup(w *Window) []Occurrence {
 		}
 		sort.Strings(cands[ci])
 	}
+	// Index each member's signals by the value of the first criterion it is part of.
+	idx := make([]memberIndex, n)
+	for i := range r.Members {
+		idx[i].crit = -1
+		for ci, c := range r.criteria {
+			if c.fields[i] != "" {
+				idx[i].crit = ci
+				idx[i].by = map[string][]*Signal{}
+				for _, s := range w.Signals[i] {
+					for _, v := range s.Values(c.fields[i]) {
+						idx[i].by[v] = append(idx[i].by[v], s)
+					}
+				}
+				break
+			}
+		}
+	}
 	var out []Occurrence
 	tuple := make([]string, len(r.criteria))
 	tried := 0
@@ -172,7 +189,7 @@ func (r *Rule) evalGroup(w *Window) []Occurrence {
 			return
 		}
 		tried++
-		if o, ok := r.groupOccurrence(w, tuple, n); ok {
+		if o, ok := r.groupOccurrence(w, idx, tuple, n); ok {
 			out = append(out, o)
 		}
 	}
@@ -200,14 +217,28 @@ type memberSignal struct {
 	s      *Signal
 }
 
-func (r *Rule) groupOccurrence(w *Window, tuple []string, n int) (Occurrence, bool) {
+// memberIndex holds a member's signals by the value of criterion crit (-1: not indexed).
+type memberIndex struct {
+	crit int
+	by   map[string][]*Signal
+}
+
+// candidates returns the member's signals that may carry the tuple's values.
+func (ix memberIndex) candidates(all []*Signal, tuple []string) []*Signal {
+	if ix.crit < 0 || tuple[ix.crit] == anyValue {
+		return all
+	}
+	return ix.by[tuple[ix.crit]]
+}
+
+func (r *Rule) groupOccurrence(w *Window, idx []memberIndex, tuple []string, n int) (Occurrence, bool) {
 	var eligible []memberSignal
 	satisfied := 0
 	need := make([]int, n)
 	for i, m := range r.Members {
 		var cnt int
 		var mine []memberSignal
-		for _, s := range w.Signals[i] {
+		for _, s := range idx[i].candidates(w.Signals[i], tuple) {
 			if r.compatible(i, s, tuple) {
 				cnt++
 				mine = append(mine, memberSignal{i, s})

@@ -24,6 +24,12 @@ type Sink struct {
 	// (including rules with CreateAlert: false), with their alert IDs.
 	Signals SignalRecorder
 
+	// OnRaised, when set, is given the alerts each batch raised (after they are committed)
+	// instead of keeping them in Raised: a long-running server keeps nothing.
+	OnRaised func([]*alerts.Alert)
+	// OnOutcome, when set, is told of each match and rule error (for per-detection metrics).
+	OnOutcome func(ruleID string, isError bool)
+
 	// Counts, for the summary.
 	Matches, Errors int64
 	Raised          []*alerts.Alert
@@ -62,7 +68,13 @@ func (s *Sink) Consume(b *ingest.Batch) error {
 		if err != nil {
 			return err
 		}
-		s.Raised = append(s.Raised, raised...)
+		if s.OnRaised != nil {
+			if len(raised) > 0 {
+				s.OnRaised(raised)
+			}
+		} else {
+			s.Raised = append(s.Raised, raised...)
+		}
 	}
 	var mEvents, eEvents []*event.Event
 	var mRows, eRows []*lake.Match
@@ -82,6 +94,9 @@ func (s *Sink) Consume(b *ingest.Batch) error {
 			row.AlertID = a.AlertID
 			row.AlertCreationTime = unixNano(a.CreatedAt)
 			row.AlertUpdateTime = unixNano(a.UpdatedAt)
+		}
+		if s.OnOutcome != nil {
+			s.OnOutcome(o.Rule.ID, o.Err != nil)
 		}
 		if o.Err != nil {
 			row.Error = o.Err.Error()
