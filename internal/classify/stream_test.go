@@ -232,3 +232,49 @@ func TestStreamSourceError(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// FuzzStream streams arbitrary input through the multi-line types: every byte other than
+// white space lands in exactly one item, joined records stay within their limits, and the
+// items come in input order.
+func FuzzStream(f *testing.F) {
+	f.Add("2024-06-10T14:00:00Z ERROR boom\n\tat a.B\n  at c.D\nk=a v=1\n")
+	f.Add("BEGIN one\nbody\nBEGIN two\n\n  x\n{\"a\":1}\n  {\"b\":2}\n")
+	f.Add("  leading\n2024-06-10T14:00:00Z INFO x\n" + strings.Repeat("  y\n", 12))
+	f.Add("\ufeff[1,2]\n2024-06-10T14:00:00Z INFO x\n  [3]\n")
+	types := buildTypes(&testing.T{}, multilineSchemas...)
+	f.Fuzz(func(t *testing.T, in string) {
+		arena := &event.Arena{}
+		st := classify.NewStream(classify.New(types, &decode.Decoder{Arena: arena}), input.NewReader(strings.NewReader(in), input.Options{MaxRecordBytes: 1 << 12}))
+		total, line := 0, 0
+		for {
+			it, err := st.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if it.Rec.Line < line {
+				t.Fatalf("record at line %d after one at line %d", it.Rec.Line, line)
+			}
+			line = it.Rec.Line
+			if it.Fail == nil && it.Res.OK && it.Res.LogType.Multiline != nil {
+				m := it.Res.LogType.Multiline
+				if n := strings.Count(string(it.Rec.Data), "\n") + 1; n > m.MaxLines || len(it.Rec.Data) > m.MaxBytes && n > 1 {
+					t.Fatalf("record of %d lines, %d bytes over the limits", n, len(it.Rec.Data))
+				}
+			}
+			if !it.Rec.TooLong {
+				total += nonSpace(string(it.Rec.Data))
+			} else {
+				return // a too-long record keeps only its head
+			}
+			arena.Reset()
+		}
+		// The framing drops a leading byte order mark and the brackets and commas of JSON
+		// arrays; other bytes all reach an item.
+		if !strings.HasPrefix(in, "\ufeff") && !strings.Contains(in, "[") && total != nonSpace(in) {
+			t.Fatalf("items hold %d bytes other than white space, the input %d", total, nonSpace(in))
+		}
+	})
+}

@@ -294,25 +294,3 @@ func printJSON(env *Env, cmd string, v any) int {
 	}
 	return ExitOK
 }
-
-// serverAuthOptions are the auth settings of panther server: the first admin from
-// PANTHER_ADMIN_EMAIL and PANTHER_ADMIN_PASSWORD.
-func serverAuthOptions(env *Env) auth.Options {
-	return auth.Options{AdminEmail: env.Getenv("PANTHER_ADMIN_EMAIL"), AdminPassword: env.Getenv("PANTHER_ADMIN_PASSWORD")}
-}
-
-// bootstrapAdmin creates the first admin on the first start of a data dir and prints its
-// e-mail and one-time password, the only time the password is shown. Later starts print
-// nothing.
-func bootstrapAdmin(ctx context.Context, svc *auth.Service, w io.Writer) error {
-	email, otp, created, err := svc.Bootstrap(ctx)
-	if err != nil || !created {
-		return err
-	}
-	if otp == "" {
-		fmt.Fprintf(w, "Admin user: %s (password from PANTHER_ADMIN_PASSWORD)\n", email)
-		return nil
-	}
-	fmt.Fprintf(w, "Admin user: %s\nOne-time password: %s\n(shown once: choose a new password at the first sign-in; `panther users reset-password %s` issues another)\n", email, otp, email)
-	return nil
-}

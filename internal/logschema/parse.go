@@ -312,7 +312,7 @@ func (p *parser) parserSpec(n *yaml.Node, path string) *Parser {
 	out := &Parser{}
 	if n, ok := m["csv"]; ok {
 		path := path + ".csv"
-		cm := p.mapping(n, path, append([]string{"delimiter", "hasHeader", "columns"}, textOptionKeys...)...)
+		cm := p.mapping(n, path, append([]string{"delimiter", "hasHeader", "columns", "layouts"}, textOptionKeys...)...)
 		c := &CSVParser{TextOptions: p.textOptions(cm, path), Delimiter: ","}
 		if v, ok := cm["delimiter"]; ok {
 			c.Delimiter = p.str(v, path+".delimiter")
@@ -322,6 +322,16 @@ func (p *parser) parserSpec(n *yaml.Node, path string) *Parser {
 		}
 		if v, ok := cm["columns"]; ok {
 			c.Columns = p.strings(v, path+".columns")
+		}
+		if v, ok := cm["layouts"]; ok {
+			v = resolve(v)
+			if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
+				p.errorf(v, path+".layouts", "expected a list of layouts, each a list of column names")
+			} else {
+				for i, l := range v.Content {
+					c.Layouts = append(c.Layouts, p.strings(l, fmt.Sprintf("%s.layouts[%d]", path, i)))
+				}
+			}
 		}
 		out.CSV = c
 	}
@@ -518,8 +528,12 @@ func (p *parser) validate(s *Schema) {
 		default:
 			p.errorf(nil, "parser.csv.delimiter", "unsupported delimiter %q (expected \",\", a tab or a space)", c.Delimiter)
 		}
-		if !c.HasHeader && len(c.Columns) == 0 {
-			p.errorf(nil, "parser.csv.columns", "required when hasHeader is false")
+		switch {
+		case len(c.Layouts) > 0 && (c.HasHeader || len(c.Columns) > 0):
+			p.errorf(nil, "parser.csv.layouts", "not allowed with columns or hasHeader: the layouts name the columns")
+		case len(c.Layouts) > 0:
+		case !c.HasHeader && len(c.Columns) == 0:
+			p.errorf(nil, "parser.csv.columns", "required when hasHeader is false (or layouts)")
 		}
 	}
 	if s.Multiline != nil && s.Parser == nil {

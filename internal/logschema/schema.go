@@ -80,6 +80,9 @@ type CSVParser struct {
 	Delimiter string
 	HasHeader bool
 	Columns   []string
+	// Layouts are the layouts of a log that gained or lost columns over its versions: a row
+	// takes the one of its column count (see textparse.CSVOptions.Layouts).
+	Layouts [][]string
 }
 
 // FastmatchParser configures the fastmatch parser.

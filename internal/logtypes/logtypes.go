@@ -142,7 +142,7 @@ func textFactory(p *logschema.Parser, multiline bool) (textparse.Factory, error)
 	switch {
 	case p.CSV != nil:
 		return textparse.NewCSV(textparse.CSVOptions{Common: common(p.CSV.TextOptions), Delimiter: p.CSV.Delimiter,
-			HasHeader: p.CSV.HasHeader, Columns: p.CSV.Columns})
+			HasHeader: p.CSV.HasHeader, Columns: p.CSV.Columns, Layouts: p.CSV.Layouts})
 	case p.Fastmatch != nil:
 		return textparse.NewFastmatch(textparse.FastmatchOptions{Common: common(p.Fastmatch.TextOptions), Match: p.Fastmatch.Match})
 	case p.Regex != nil:
@@ -176,8 +176,39 @@ func (p *textParser) Parse(d *decode.Decoder, rec *input.Record) (event.Value, b
 	if err != nil || !ok {
 		return event.Value{}, false, err
 	}
+	mark := d.Arena.Mark()
 	v, err := d.Fields(p.root, fields)
-	return v, err == nil, err
+	alt, several := p.p.(textparse.Alternatives)
+	if !several || err == nil && len(d.Warnings()) == 0 {
+		return v, err == nil, err
+	}
+	// Another layout of the same column count may read the row without errors or warnings;
+	// the first that does wins, else the first layout's result stands.
+	first, firstErr, firstWarned := v, err, err == nil
+	for {
+		next, ok := alt.Next(p.fields[:0])
+		if !ok {
+			break
+		}
+		p.fields = next[:0]
+		m := d.Arena.Mark()
+		v, err := d.Fields(p.root, next)
+		if err == nil && len(d.Warnings()) == 0 {
+			return v, true, nil
+		}
+		d.Arena.Rollback(m)
+	}
+	if firstWarned {
+		// Decode the first layout again: the others reset the decoder's warnings and
+		// indicators.
+		d.Arena.Rollback(mark)
+		p.fields = p.fields[:0]
+		fields, _, _ = p.p.Parse(unsafeString(rec.Data), p.fields[:0])
+		p.fields = fields[:0]
+		v, err := d.Fields(p.root, fields)
+		return v, err == nil, err
+	}
+	return first, false, firstErr
 }
 
 // unsafeString returns b as a string without copying; it must not outlive b.

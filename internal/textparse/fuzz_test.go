@@ -190,3 +190,64 @@ func asParseError(err error, target **ParseError) bool {
 	}
 	return ok
 }
+
+// FuzzCSVLayouts parses arbitrary rows with layouts of several column counts, two of them of
+// the same count: a row parses exactly when a layout has its column count, and Next offers
+// every other layout of that count once, with the same values.
+func FuzzCSVLayouts(f *testing.F) {
+	f.Add("a,b,c")
+	f.Add(`"x,y",z,1,2`)
+	f.Add(",,,,")
+	layouts := [][]string{{"a", "b", "c"}, {"a", "b", "c", "d"}, {"a", "b", "p", "c"}, {"only"}}
+	fac, err := NewCSV(CSVOptions{Layouts: layouts})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, row string) {
+		if strings.ContainsAny(row, "\r\n") {
+			return
+		}
+		p := fac.NewParser()
+		out, ok, err := p.Parse(row, nil)
+		if row == "" {
+			return
+		}
+		if ok == (err != nil) {
+			t.Fatalf("ok=%v err=%v", ok, err)
+		}
+		n := len(splitCSV(nil, row, ','))
+		same := 0
+		for _, l := range layouts {
+			if len(l) == n {
+				same++
+			}
+		}
+		if ok != (same > 0) {
+			t.Fatalf("%d columns: ok=%v, %d layouts of that count", n, ok, same)
+		}
+		if !ok {
+			return
+		}
+		values := func(fs []Field) string {
+			var vs []string
+			for _, f := range fs {
+				vs = append(vs, f.Value)
+			}
+			return strings.Join(vs, "\x00")
+		}
+		offered := 1
+		for {
+			next, more := p.(Alternatives).Next(nil)
+			if !more {
+				break
+			}
+			offered++
+			if values(next) != values(out) {
+				t.Fatalf("layout %d has values %q, the first %q", offered, values(next), values(out))
+			}
+		}
+		if offered != same {
+			t.Fatalf("%d layouts offered, %d have %d columns", offered, same, n)
+		}
+	})
+}
