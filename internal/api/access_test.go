@@ -1,4 +1,4 @@
-package api
+package api_test
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pantherlabs/panther/internal/api"
 
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -75,7 +77,7 @@ func placeholder(s *ast.Schema, t *ast.Type, depth int) string {
 // permissions lack the operation's, and with each role that has it.
 func TestEveryOperationIsGuarded(t *testing.T) {
 	s := newServer(t)
-	schema, table, err := Schema()
+	schema, table, err := api.Schema()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +145,7 @@ func TestEveryOperationIsGuarded(t *testing.T) {
 }
 
 func TestEveryRootFieldDeclaresAKnownPermission(t *testing.T) {
-	schema, table, err := Schema()
+	schema, table, err := api.Schema()
 	if err != nil {
 		t.Fatal(err)
 	}

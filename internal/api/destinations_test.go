@@ -1,4 +1,4 @@
-package api
+package api_test
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pantherlabs/panther/internal/api"
 
 	"github.com/pantherlabs/panther/internal/alerts"
 	"github.com/pantherlabs/panther/internal/auth"
@@ -70,7 +72,7 @@ func TestDestinationsTestAlertAndResend(t *testing.T) {
 	hook := httptest.NewServer(rc)
 	defer hook.Close()
 	var disp *delivery.Dispatcher
-	s := newServer(t, func(d *Deps, _ string) {
+	s := newServer(t, func(d *api.Deps, _ string) {
 		ctx := context.Background()
 		db := d.Content.DB()
 		box, err := secretbox.OpenDir(t.TempDir())

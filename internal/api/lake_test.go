@@ -1,4 +1,4 @@
-package api
+package api_test
 
 import (
 	"bytes"
@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pantherlabs/panther/internal/api"
+
 	"github.com/pantherlabs/panther/internal/alerts"
 	"github.com/pantherlabs/panther/internal/auth"
 	"github.com/pantherlabs/panther/internal/cli"
@@ -22,7 +24,7 @@ import (
 
 // withLake gives the server the data lake of its data dir.
 func withLake(t *testing.T) option {
-	return func(d *Deps, dir string) {
+	return func(d *api.Deps, dir string) {
 		ctx := context.Background()
 		reg, err := logtypes.Managed()
 		if err != nil {

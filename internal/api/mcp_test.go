@@ -1,4 +1,4 @@
-package api
+package api_test
 
 // Replays of what mcp-panther sends (its panther_mcp_core/queries.py and tools/*.py): the
 // REST calls with their exact paths, query parameters and bodies, and the GraphQL documents,
@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pantherlabs/panther/internal/api"
 
 	"github.com/pantherlabs/panther/internal/alerts"
 	"github.com/pantherlabs/panther/internal/auth"
@@ -44,7 +46,7 @@ func init() {
 func mcpServer(t *testing.T) (*server, []*alerts.Alert) {
 	t.Helper()
 	var srcStore *sources.Store
-	s := newServer(t, func(d *Deps, _ string) {
+	s := newServer(t, func(d *api.Deps, _ string) {
 		box, err := secretbox.OpenDir(t.TempDir())
 		if err != nil {
 			t.Fatal(err)

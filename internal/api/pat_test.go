@@ -1,4 +1,4 @@
-package api
+package api_test
 
 // Replays of what panther_analysis_tool sends (its backend/public_api_client.py and
 // backend/graphql/*.graphql), written out here: the same operations, variables and selected

@@ -1,4 +1,4 @@
-package api
+package api_test
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/pantherlabs/panther/internal/api"
 
 	"github.com/go-chi/chi/v5"
 	"go.yaml.in/yaml/v3"
@@ -26,7 +28,7 @@ const openAPIFile = "../../api/openapi.yaml"
 // TestOpenAPIDocumentIsCurrent keeps api/openapi.yaml what the route table generates
 // (go test ./internal/api -run OpenAPI -update rewrites it).
 func TestOpenAPIDocumentIsCurrent(t *testing.T) {
-	doc, err := rest.OpenAPI(rest.Routes(&Deps{}))
+	doc, err := rest.OpenAPI(rest.Routes(&api.Deps{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +50,7 @@ func TestOpenAPIDocumentIsCurrent(t *testing.T) {
 // every path of the document is served (the server's own paths by the runtime).
 func TestRouterMatchesOpenAPI(t *testing.T) {
 	s := newServer(t)
-	h, err := New(s.deps)
+	h, err := api.New(s.deps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +172,7 @@ const apiDocMarker = "<!-- The table below is generated: go test ./internal/api 
 // TestAPIDocIsCurrent keeps the permission table of docs/api.md the schema's and the route
 // table's.
 func TestAPIDocIsCurrent(t *testing.T) {
-	schema, table, err := Schema()
+	schema, table, err := api.Schema()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +189,7 @@ func TestAPIDocIsCurrent(t *testing.T) {
 			mark(op.Permission, auth.RoleAdmin), mark(op.Permission, auth.RoleAnalyst), mark(op.Permission, auth.RoleReadOnly))
 	}
 	b.WriteString("\n| REST route | permission | Admin | Analyst | ReadOnly |\n|---|---|---|---|---|\n")
-	routes := rest.Routes(&Deps{})
+	routes := rest.Routes(&api.Deps{})
 	sort.SliceStable(routes, func(i, j int) bool { return routes[i].Pattern < routes[j].Pattern })
 	for _, rt := range routes {
 		fmt.Fprintf(&b, "| `%s %s` | `%s` | %s | %s | %s |\n", rt.Method, rt.Pattern, rt.Permission,

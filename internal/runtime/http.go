@@ -29,8 +29,8 @@ func (s *Server) router() (http.Handler, error) {
 	r.Post("/http/{sourceID}", func(w http.ResponseWriter, r *http.Request) {
 		s.push.ServeSource(w, r, chi.URLParam(r, "sourceID"))
 	})
-	if s.opts.API != nil {
-		api, err := s.opts.API(s.Services())
+	{
+		api, err := s.apiHandler(context.Background())
 		if err != nil {
 			return nil, fmt.Errorf("api: %w", err)
 		}

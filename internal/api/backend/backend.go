@@ -11,6 +11,7 @@ import (
 	"github.com/pantherlabs/panther/internal/auth"
 	"github.com/pantherlabs/panther/internal/content"
 	"github.com/pantherlabs/panther/internal/delivery"
+	"github.com/pantherlabs/panther/internal/ingestmetrics"
 	"github.com/pantherlabs/panther/internal/lakequery"
 	"github.com/pantherlabs/panther/internal/logtypes"
 	"github.com/pantherlabs/panther/internal/notify"
@@ -44,8 +45,9 @@ type Deps struct {
 	// (trusted, parameterized queries of the API's own).
 	Lake   *lakequery.Service
 	Engine *sqlengine.Engine
-	// Metrics answers the ingest metrics of charts.
-	Metrics Metrics
+	// Series answers the ingestion metrics of charts (events and bytes per minute, source
+	// and log type).
+	Series *ingestmetrics.Store
 	// Tests runs detection unit tests; nil means tests cannot run here.
 	Tests *content.Tester
 	// Settings are the general settings.
@@ -58,6 +60,3 @@ type Deps struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
-
-// Metrics is the ingest metrics service.
-type Metrics interface{}

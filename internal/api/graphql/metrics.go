@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pantherlabs/panther/internal/api/graphql/model"
+	"github.com/pantherlabs/panther/internal/ingestmetrics"
 )
 
 // metricsInterval is the bucket of a metrics request: the one asked for, else about 60
@@ -110,4 +111,63 @@ func (r *Resolver) alertsPerRule(ctx context.Context, m *model.MetricsOutput) ([
 		return out[i].EntityID < out[j].EntityID
 	})
 	return out, nil
+}
+
+// ingestSeries answers one ingestion chart: events or bytes, by source or by log type.
+func (r *Resolver) ingestSeries(ctx context.Context, m *model.MetricsOutput, groupBy string, bytes bool) ([]*model.SeriesWithBreakdown, error) {
+	if err := need(r.D.Series != nil, "the ingestion metrics"); err != nil {
+		return nil, err
+	}
+	series, err := r.D.Series.Series(ctx, ingestmetrics.Query{From: m.From, To: m.To, Step: m.Interval, GroupBy: groupBy})
+	if err != nil {
+		return nil, fail(err)
+	}
+	labels := map[string]string{}
+	if groupBy == ingestmetrics.BySource && r.D.Sources != nil {
+		if list, err := r.D.Sources.List(ctx); err == nil {
+			for _, c := range list {
+				labels[c.ID] = c.Label
+			}
+		}
+	}
+	out := []*model.SeriesWithBreakdown{}
+	for _, sr := range series {
+		label := sr.Key
+		switch {
+		case groupBy == ingestmetrics.BySource && labels[sr.Key] != "":
+			label = labels[sr.Key]
+		case groupBy == ingestmetrics.BySource && sr.Key == "":
+			label = "(files)"
+		case groupBy == ingestmetrics.ByLogType && sr.Key == "":
+			label = "(quarantined)"
+		}
+		breakdown := map[string]any{}
+		var total int64
+		for _, v := range sr.Values {
+			n := v.Events
+			if bytes {
+				n = v.Bytes
+			}
+			if groupBy == ingestmetrics.ByLogType && sr.Key == "" && !bytes {
+				n = v.Quarantined
+			}
+			breakdown[bucketKey(v.Time)] = n
+			total += n
+		}
+		out = append(out, &model.SeriesWithBreakdown{Label: label, Value: float64(total), Breakdown: breakdown})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Value > out[j].Value })
+	return out, nil
+}
+
+func (r *Resolver) ingestTotal(ctx context.Context, m *model.MetricsOutput, bytes bool) (float64, error) {
+	series, err := r.ingestSeries(ctx, m, ingestmetrics.BySource, bytes)
+	if err != nil {
+		return 0, err
+	}
+	var total float64
+	for _, s := range series {
+		total += s.Value
+	}
+	return total, nil
 }

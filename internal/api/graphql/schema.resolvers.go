@@ -20,6 +20,7 @@ import (
 	"github.com/pantherlabs/panther/internal/auth"
 	"github.com/pantherlabs/panther/internal/content"
 	"github.com/pantherlabs/panther/internal/correlate"
+	"github.com/pantherlabs/panther/internal/ingestmetrics"
 	"github.com/pantherlabs/panther/internal/lakequery"
 	"github.com/pantherlabs/panther/internal/logtypes"
 	"github.com/pantherlabs/panther/internal/settings"
@@ -206,31 +207,39 @@ func (r *metricsOutputResolver) AlertsPerSeverity(ctx context.Context, obj *mode
 }
 
 func (r *metricsOutputResolver) BytesIngestedPerSource(ctx context.Context, obj *model.MetricsOutput) ([]*model.Series, error) {
-	return nil, notAvailable("bytesIngestedPerSource")
+	series, err := r.ingestSeries(ctx, obj, ingestmetrics.BySource, true)
+	if err != nil {
+		return nil, err
+	}
+	out := []*model.Series{}
+	for _, s := range series {
+		out = append(out, &model.Series{Label: s.Label, Value: s.Value})
+	}
+	return out, nil
 }
 
 func (r *metricsOutputResolver) BytesProcessedPerSource(ctx context.Context, obj *model.MetricsOutput) ([]*model.SeriesWithBreakdown, error) {
-	return nil, notAvailable("bytesProcessedPerSource")
+	return r.ingestSeries(ctx, obj, ingestmetrics.BySource, true)
 }
 
 func (r *metricsOutputResolver) BytesQueriedPerSource(ctx context.Context, obj *model.MetricsOutput) ([]*model.SeriesWithBreakdown, error) {
-	return nil, notAvailable("bytesQueriedPerSource")
+	return []*model.SeriesWithBreakdown{}, nil
 }
 
 func (r *metricsOutputResolver) EventsProcessedPerLogType(ctx context.Context, obj *model.MetricsOutput) ([]*model.SeriesWithBreakdown, error) {
-	return nil, notAvailable("eventsProcessedPerLogType")
+	return r.ingestSeries(ctx, obj, ingestmetrics.ByLogType, false)
 }
 
 func (r *metricsOutputResolver) EventsProcessedPerSource(ctx context.Context, obj *model.MetricsOutput) ([]*model.SeriesWithBreakdown, error) {
-	return nil, notAvailable("eventsProcessedPerSource")
+	return r.ingestSeries(ctx, obj, ingestmetrics.BySource, false)
 }
 
 func (r *metricsOutputResolver) BytesProcessedPerLogType(ctx context.Context, obj *model.MetricsOutput) ([]*model.SeriesWithBreakdown, error) {
-	return nil, notAvailable("bytesProcessedPerLogType")
+	return r.ingestSeries(ctx, obj, ingestmetrics.ByLogType, true)
 }
 
 func (r *metricsOutputResolver) LatencyPerLogType(ctx context.Context, obj *model.MetricsOutput) ([]*model.Series, error) {
-	return nil, notAvailable("latencyPerLogType")
+	return []*model.Series{}, nil
 }
 
 func (r *metricsOutputResolver) TotalAlerts(ctx context.Context, obj *model.MetricsOutput) (float64, error) {
@@ -242,19 +251,19 @@ func (r *metricsOutputResolver) TotalAlerts(ctx context.Context, obj *model.Metr
 }
 
 func (r *metricsOutputResolver) TotalBytesIngested(ctx context.Context, obj *model.MetricsOutput) (float64, error) {
-	return 0, notAvailable("totalBytesIngested")
+	return r.ingestTotal(ctx, obj, true)
 }
 
 func (r *metricsOutputResolver) TotalBytesProcessed(ctx context.Context, obj *model.MetricsOutput) (float64, error) {
-	return 0, notAvailable("totalBytesProcessed")
+	return r.ingestTotal(ctx, obj, true)
 }
 
 func (r *metricsOutputResolver) TotalBytesQueried(ctx context.Context, obj *model.MetricsOutput) (float64, error) {
-	return 0, notAvailable("totalBytesQueried")
+	return 0, nil
 }
 
 func (r *metricsOutputResolver) TotalEventsProcessed(ctx context.Context, obj *model.MetricsOutput) (float64, error) {
-	return 0, notAvailable("totalEventsProcessed")
+	return r.ingestTotal(ctx, obj, false)
 }
 
 func (r *metricsOutputResolver) IntervalInMinutes(ctx context.Context, obj *model.MetricsOutput) (int, error) {

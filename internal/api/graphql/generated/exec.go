@@ -7647,16 +7647,19 @@ type MetricsOutput {
   alertsPerSeverity: [SeriesWithBreakdown!]!
   bytesIngestedPerSource: [Series!]
   bytesProcessedPerSource: [SeriesWithBreakdown!]!
+  "Always empty: query bytes are not metered per source."
   bytesQueriedPerSource: [SeriesWithBreakdown!]!
   eventsProcessedPerLogType: [SeriesWithBreakdown!]!
   "Events per source over time."
   eventsProcessedPerSource: [SeriesWithBreakdown!]!
   "Bytes per log type over time."
   bytesProcessedPerLogType: [SeriesWithBreakdown!]!
+  "Always empty: ingestion latency is not metered yet."
   latencyPerLogType: [Series!]
   totalAlerts: Float!
   totalBytesIngested: Float!
   totalBytesProcessed: Float!
+  "Always 0: query bytes are not metered per source."
   totalBytesQueried: Float!
   totalEventsProcessed: Float!
   "The bucket size used, in minutes."
