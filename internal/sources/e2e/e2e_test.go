@@ -34,6 +34,14 @@ import (
 // addSource stores a source in dataDir with the store the CLI uses.
 func addSource(t *testing.T, dataDir string, c sources.Config) sources.Config {
 	t.Helper()
+	out, _ := addSourceCreds(t, dataDir, c)
+	return out
+}
+
+// addSourceCreds stores a source and returns it with its credentials (the token of an http
+// source).
+func addSourceCreds(t *testing.T, dataDir string, c sources.Config) (sources.Config, sources.Credentials) {
+	t.Helper()
 	ctx := context.Background()
 	st, err := runtime.OpenState(ctx, dataDir, runtime.StateOptions{NoDispatcher: true})
 	if err != nil {
@@ -41,11 +49,11 @@ func addSource(t *testing.T, dataDir string, c sources.Config) sources.Config {
 	}
 	defer st.Close()
 	c.Enabled = true
-	out, _, err := st.Sources.Add(ctx, c)
+	out, creds, err := st.Sources.Add(ctx, c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out
+	return out, creds
 }
 
 // status reads a source's status from dataDir.
@@ -64,8 +72,8 @@ func status(t *testing.T, dataDir, id string) sources.Status {
 	return s
 }
 
-// startServer runs a server on dataDir until the test ends.
-func startServer(t *testing.T, dataDir string) {
+// startServer runs a server on dataDir until the test ends; mod adjusts its options.
+func startServer(t *testing.T, dataDir string, mod ...func(*runtime.Options)) *runtime.Server {
 	t.Helper()
 	c := config.Default()
 	c.DataDir = dataDir
@@ -73,7 +81,11 @@ func startServer(t *testing.T, dataDir string) {
 	c.Lake.FlushInterval = config.Duration(200 * time.Millisecond)
 	c.Reload.Interval = config.Duration(50 * time.Millisecond)
 	c.Python.Workers = 1
-	s, err := runtime.New(runtime.Options{Config: c, Stdout: io.Discard, Stderr: io.Discard})
+	o := runtime.Options{Config: c, Stdout: io.Discard, Stderr: io.Discard}
+	for _, m := range mod {
+		m(&o)
+	}
+	s, err := runtime.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,37 +99,59 @@ func startServer(t *testing.T, dataDir string) {
 			t.Errorf("shutdown: %v", err)
 		}
 	})
+	return s
 }
 
 // query runs SQL over dataDir's lake and returns the first row.
 func query(t *testing.T, dataDir, sql string) []any {
 	t.Helper()
-	reg, err := runtime.LogTypes(dataDir)
+	row, err := tryQuery(dataDir, sql)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return row
+}
+
+// tryQuery runs SQL over dataDir's lake and returns the first row (nil when there is none).
+func tryQuery(dataDir, sql string) ([]any, error) {
+	reg, err := runtime.LogTypes(dataDir)
+	if err != nil {
+		return nil, err
+	}
 	eng, err := sqlengine.Open(context.Background(), sqlengine.Options{LakeDir: filepath.Join(dataDir, "lake"), Types: reg})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	defer eng.Close()
 	_, rows, err := eng.QueryAll(context.Background(), sql)
 	if err != nil {
-		t.Fatalf("%s: %v", sql, err)
+		return nil, fmt.Errorf("%s: %w", sql, err)
 	}
 	if len(rows) == 0 {
-		return nil
+		return nil, nil
 	}
-	return rows[0]
+	return rows[0], nil
 }
 
-// lakeCount waits until the SQL count reaches want.
+// lakeCount waits until the SQL count reaches want. An error (a table that has no file yet)
+// is logged and waited out.
 func lakeCount(t *testing.T, dataDir, sql string, want int64) {
 	t.Helper()
-	var got any
+	var last string
 	sourcetest.Eventually(t, fmt.Sprintf("%d rows of %s", want, sql), func() bool {
-		got = query(t, dataDir, sql)[0]
-		return got == want
+		row, err := tryQuery(dataDir, sql)
+		got := fmt.Sprint(err)
+		if err == nil && len(row) > 0 {
+			if row[0] == want {
+				return true
+			}
+			got = fmt.Sprint(row[0])
+		}
+		if got != last {
+			t.Logf("%s: %s", sql, got)
+			last = got
+		}
+		return false
 	})
 }
 
