@@ -34,3 +34,8 @@ func (API) Check() error {
 	}
 	return nil
 }
+
+// OpenAPI rewrites api/openapi.yaml and the permission table of docs/api.md.
+func (API) OpenAPI() error {
+	return sh.RunV("go", "test", "./internal/api", "-run", "TestOpenAPIDocumentIsCurrent|TestAPIDocIsCurrent", "-update")
+}

@@ -10,23 +10,6 @@ import (
 	"github.com/pantherlabs/panther/internal/sqlengine"
 )
 
-func runQuarantine(ctx context.Context, env *Env, args []string) int {
-	if len(args) == 0 || args[0] != "summary" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			quarantineUsage(env)
-			return ExitOK
-		}
-		quarantineUsage(env)
-		return ExitUsage
-	}
-	return runQuarantineSummary(ctx, env, args[1:])
-}
-
-func quarantineUsage(env *Env) {
-	fmt.Fprintln(env.Stderr, "Usage: panther quarantine summary [--data-dir D] [--since DURATION|TIME] [--source LABEL] [--limit N] [--format table|json|csv]")
-	fmt.Fprintln(env.Stderr, "\nSummarizes the quarantined records: by source, closest log type and reason, with counts and an example.")
-}
-
 // quarantineSummarySQL groups panther_system.quarantine by (source, closest type, reason).
 // The closest type is the first of the reasons (the type that got furthest into the record);
 // the reason is its message with the parts that differ between records made uniform: the

@@ -7,15 +7,21 @@ package graphql
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/pantherlabs/panther/internal/alerts"
 	"github.com/pantherlabs/panther/internal/analysis"
 	"github.com/pantherlabs/panther/internal/api/apierr"
 	"github.com/pantherlabs/panther/internal/api/graphql/generated"
 	"github.com/pantherlabs/panther/internal/api/graphql/model"
 	"github.com/pantherlabs/panther/internal/auth"
 	"github.com/pantherlabs/panther/internal/content"
+	"github.com/pantherlabs/panther/internal/correlate"
+	"github.com/pantherlabs/panther/internal/ingestmetrics"
+	"github.com/pantherlabs/panther/internal/lakequery"
 	"github.com/pantherlabs/panther/internal/logtypes"
 	"github.com/pantherlabs/panther/internal/settings"
 )
@@ -40,51 +46,132 @@ func (r *aPITokenResolver) UpdatedBy(ctx context.Context, obj *model.APIToken) (
 }
 
 func (r *alertResolver) Assignee(ctx context.Context, obj *model.Alert) (*model.User, error) {
-	return nil, notAvailable("assignee")
+	if obj.AssigneeID == "" {
+		return nil, nil
+	}
+	if u, err := r.D.Auth.GetUser(ctx, obj.AssigneeID); err == nil {
+		return userModel(u), nil
+	}
+	if u, err := r.D.Auth.FindUser(ctx, obj.AssigneeID); err == nil {
+		return userModel(u), nil
+	}
+	return nil, nil
 }
 
 func (r *alertResolver) Deliveries(ctx context.Context, obj *model.Alert) ([]*model.AlertDelivery, error) {
-	return nil, notAvailable("deliveries")
+	out := []*model.AlertDelivery{}
+	if r.D.Delivery == nil {
+		return out, nil
+	}
+	recs, err := r.D.Delivery.Deliveries(ctx, obj.ID)
+	if err != nil {
+		return nil, fail(err)
+	}
+	names := r.destinationNames(ctx)
+	for _, rec := range recs {
+		for i, at := range rec.Attempts {
+			msg := at.Error
+			if msg == "" && at.Success {
+				msg = "delivered"
+			}
+			out = append(out, &model.AlertDelivery{DispatchedAt: at.StartedAt, Label: names[rec.DestinationID], Message: msg,
+				OutputID: rec.DestinationID, StatusCode: at.StatusCode, Success: at.Success, URL: "", Attempt: i + 1, Retryable: at.Retryable})
+		}
+	}
+	return out, nil
 }
 
 func (r *alertResolver) Events(ctx context.Context, obj *model.Alert, input *model.AlertEventsInput) (*model.AlertEventsOutput, error) {
-	return nil, notAvailable("events")
+	return r.alertEvents(ctx, obj, input)
 }
 
 func (r *alertResolver) Origin(ctx context.Context, obj *model.Alert) (model.AlertOrigin, error) {
-	return nil, notAvailable("origin")
+	if r.D.Content != nil {
+		if snap, err := r.D.Content.Snapshot(ctx); err == nil {
+			if it, ok := snap.Item(obj.DetectionID); ok && content.IsDetection(it.Type) {
+				return detectionModel(snap, it), nil
+			}
+		}
+	}
+	return &model.DeletedDetection{ID: obj.DetectionID}, nil
 }
 
 func (r *alertResolver) UpdatedBy(ctx context.Context, obj *model.Alert) (model.Actor, error) {
-	return nil, notAvailable("updatedBy")
+	hist, err := r.D.Alerts.History(ctx, obj.ID)
+	if err != nil || len(hist) == 0 {
+		return nil, nil
+	}
+	return r.resolveActor(ctx, hist[len(hist)-1].Actor)
 }
 
 func (r *alertResolver) Comments(ctx context.Context, obj *model.Alert) ([]*model.Comment, error) {
-	return nil, notAvailable("comments")
+	list, err := r.D.Alerts.Comments(ctx, obj.ID)
+	if err != nil {
+		return nil, fail(err)
+	}
+	out := make([]*model.Comment, len(list))
+	for i := range list {
+		out[i] = commentModel(obj.ID, &list[i], model.CommentFormatPlainText)
+	}
+	return out, nil
 }
 
 func (r *alertResolver) History(ctx context.Context, obj *model.Alert) ([]*model.AlertHistoryEntry, error) {
-	return nil, notAvailable("history")
+	hist, err := r.D.Alerts.History(ctx, obj.ID)
+	if err != nil {
+		return nil, fail(err)
+	}
+	out := make([]*model.AlertHistoryEntry, len(hist))
+	for i, h := range hist {
+		out[i] = &model.AlertHistoryEntry{At: h.At, Actor: r.actorName(ctx, h.Actor), Action: h.Action, OldValue: optStr(h.Old), NewValue: optStr(h.New)}
+	}
+	return out, nil
 }
 
 func (r *commentResolver) CreatedBy(ctx context.Context, obj *model.Comment) (model.Actor, error) {
-	return nil, notAvailable("createdBy")
+	return r.resolveActor(ctx, obj.CreatedByRef)
 }
 
 func (r *commentResolver) Entity(ctx context.Context, obj *model.Comment) (model.CommentEntity, error) {
-	return nil, notAvailable("entity")
+	a, err := r.D.Alerts.Get(ctx, obj.AlertID)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return r.alertModel(ctx, a), nil
+}
+
+func (r *dataLakeDatabaseResolver) Tables(ctx context.Context, obj *model.DataLakeDatabase) ([]*model.DataLakeDatabaseTable, error) {
+	lk, err := r.lake()
+	if err != nil {
+		return nil, err
+	}
+	out := []*model.DataLakeDatabaseTable{}
+	cursor := ""
+	for {
+		pg, err := lk.Tables(ctx, lakequery.TablesInput{Database: obj.Name, Cursor: cursor, PageSize: 999})
+		if err != nil {
+			return nil, fail(err)
+		}
+		for _, t := range pg.Tables {
+			out = append(out, tableModel(t))
+		}
+		if !pg.HasNextPage {
+			return out, nil
+		}
+		cursor = pg.EndCursor
+	}
 }
 
 func (r *dataLakeQueryResolver) Children(ctx context.Context, obj *model.DataLakeQuery) ([]*model.DataLakeQuery, error) {
-	return nil, notAvailable("children")
+	return []*model.DataLakeQuery{}, nil
 }
 
 func (r *dataLakeQueryResolver) IssuedBy(ctx context.Context, obj *model.DataLakeQuery) (model.Actor, error) {
-	return nil, notAvailable("issuedBy")
+	return r.resolveActor(ctx, obj.IssuedByRef)
 }
 
 func (r *dataLakeQueryResolver) Results(ctx context.Context, obj *model.DataLakeQuery, input *model.DataLakeQueryResultsInput) (*model.DataLakeQueryResults, error) {
-	return nil, notAvailable("results")
+	return r.queryResults(ctx, obj, input)
 }
 
 func (r *dataModelResolver) CreatedBy(ctx context.Context, obj *model.DataModel) (model.Actor, error) {
@@ -112,87 +199,173 @@ func (r *globalHelperResolver) UpdatedBy(ctx context.Context, obj *model.GlobalH
 }
 
 func (r *metricsOutputResolver) AlertsPerRule(ctx context.Context, obj *model.MetricsOutput) ([]*model.SeriesWithEntityID, error) {
-	return nil, notAvailable("alertsPerRule")
+	return r.alertsPerRule(ctx, obj)
 }
 
 func (r *metricsOutputResolver) AlertsPerSeverity(ctx context.Context, obj *model.MetricsOutput) ([]*model.SeriesWithBreakdown, error) {
-	return nil, notAvailable("alertsPerSeverity")
+	return r.alertsPerSeverity(ctx, obj)
 }
 
 func (r *metricsOutputResolver) BytesIngestedPerSource(ctx context.Context, obj *model.MetricsOutput) ([]*model.Series, error) {
-	return nil, notAvailable("bytesIngestedPerSource")
+	series, err := r.ingestSeries(ctx, obj, ingestmetrics.BySource, true)
+	if err != nil {
+		return nil, err
+	}
+	out := []*model.Series{}
+	for _, s := range series {
+		out = append(out, &model.Series{Label: s.Label, Value: s.Value})
+	}
+	return out, nil
 }
 
 func (r *metricsOutputResolver) BytesProcessedPerSource(ctx context.Context, obj *model.MetricsOutput) ([]*model.SeriesWithBreakdown, error) {
-	return nil, notAvailable("bytesProcessedPerSource")
+	return r.ingestSeries(ctx, obj, ingestmetrics.BySource, true)
 }
 
 func (r *metricsOutputResolver) BytesQueriedPerSource(ctx context.Context, obj *model.MetricsOutput) ([]*model.SeriesWithBreakdown, error) {
-	return nil, notAvailable("bytesQueriedPerSource")
+	return []*model.SeriesWithBreakdown{}, nil
 }
 
 func (r *metricsOutputResolver) EventsProcessedPerLogType(ctx context.Context, obj *model.MetricsOutput) ([]*model.SeriesWithBreakdown, error) {
-	return nil, notAvailable("eventsProcessedPerLogType")
+	return r.ingestSeries(ctx, obj, ingestmetrics.ByLogType, false)
 }
 
 func (r *metricsOutputResolver) EventsProcessedPerSource(ctx context.Context, obj *model.MetricsOutput) ([]*model.SeriesWithBreakdown, error) {
-	return nil, notAvailable("eventsProcessedPerSource")
+	return r.ingestSeries(ctx, obj, ingestmetrics.BySource, false)
 }
 
 func (r *metricsOutputResolver) BytesProcessedPerLogType(ctx context.Context, obj *model.MetricsOutput) ([]*model.SeriesWithBreakdown, error) {
-	return nil, notAvailable("bytesProcessedPerLogType")
+	return r.ingestSeries(ctx, obj, ingestmetrics.ByLogType, true)
 }
 
 func (r *metricsOutputResolver) LatencyPerLogType(ctx context.Context, obj *model.MetricsOutput) ([]*model.Series, error) {
-	return nil, notAvailable("latencyPerLogType")
+	return []*model.Series{}, nil
 }
 
 func (r *metricsOutputResolver) TotalAlerts(ctx context.Context, obj *model.MetricsOutput) (float64, error) {
-	return 0, notAvailable("totalAlerts")
+	ac, err := r.alertCounts(ctx, obj)
+	if err != nil {
+		return 0, err
+	}
+	return float64(ac.total), nil
 }
 
 func (r *metricsOutputResolver) TotalBytesIngested(ctx context.Context, obj *model.MetricsOutput) (float64, error) {
-	return 0, notAvailable("totalBytesIngested")
+	return r.ingestTotal(ctx, obj, true)
 }
 
 func (r *metricsOutputResolver) TotalBytesProcessed(ctx context.Context, obj *model.MetricsOutput) (float64, error) {
-	return 0, notAvailable("totalBytesProcessed")
+	return r.ingestTotal(ctx, obj, true)
 }
 
 func (r *metricsOutputResolver) TotalBytesQueried(ctx context.Context, obj *model.MetricsOutput) (float64, error) {
-	return 0, notAvailable("totalBytesQueried")
+	return 0, nil
 }
 
 func (r *metricsOutputResolver) TotalEventsProcessed(ctx context.Context, obj *model.MetricsOutput) (float64, error) {
-	return 0, notAvailable("totalEventsProcessed")
+	return r.ingestTotal(ctx, obj, false)
 }
 
 func (r *metricsOutputResolver) IntervalInMinutes(ctx context.Context, obj *model.MetricsOutput) (int, error) {
-	return 0, notAvailable("intervalInMinutes")
+	return int(obj.Interval / time.Minute), nil
 }
 
 func (r *mutationResolver) UpdateAlertStatusByID(ctx context.Context, input model.UpdateAlertStatusByIDInput) (*model.UpdateAlertStatusByIDOutput, error) {
-	return nil, notAvailable("updateAlertStatusById")
+	if err := need(r.D.Alerts != nil, "the alert store"); err != nil {
+		return nil, err
+	}
+	if err := r.D.Alerts.SetStatus(ctx, input.Ids, alerts.Status(input.Status), actorRef(ctx)); err != nil {
+		return nil, fail(err)
+	}
+	list, err := r.alertsByID(ctx, input.Ids)
+	return &model.UpdateAlertStatusByIDOutput{Alerts: list}, err
 }
 
 func (r *mutationResolver) UpdateAlertsAssigneeByID(ctx context.Context, input model.UpdateAlertsAssigneeByIDInput) (*model.UpdateAlertsAssigneeByIDOutput, error) {
-	return nil, notAvailable("updateAlertsAssigneeById")
+	if err := need(r.D.Alerts != nil, "the alert store"); err != nil {
+		return nil, err
+	}
+	assignee := ""
+	if id := deref(input.AssigneeID); id != "" {
+		u, err := r.D.Auth.GetUser(ctx, id)
+		if err != nil {
+			return nil, apierr.New(apierr.NotFound, "no user with ID %q to assign", id)
+		}
+		assignee = u.ID
+	}
+	if err := r.D.Alerts.Assign(ctx, input.Ids, assignee, actorRef(ctx)); err != nil {
+		return nil, fail(err)
+	}
+	list, err := r.alertsByID(ctx, input.Ids)
+	return &model.UpdateAlertsAssigneeByIDOutput{Alerts: list}, err
 }
 
 func (r *mutationResolver) UpdateAlertsAssigneeByEmail(ctx context.Context, input model.UpdateAlertsAssigneeByEmailInput) (*model.UpdateAlertsAssigneeByEmailOutput, error) {
-	return nil, notAvailable("updateAlertsAssigneeByEmail")
+	if err := need(r.D.Alerts != nil, "the alert store"); err != nil {
+		return nil, err
+	}
+	assignee := ""
+	if email := deref(input.AssigneeEmail); email != "" {
+		u, err := r.D.Auth.GetUserByEmail(ctx, email)
+		if err != nil {
+			return nil, apierr.New(apierr.NotFound, "no user with e-mail %q to assign", email)
+		}
+		assignee = u.ID
+	}
+	if err := r.D.Alerts.Assign(ctx, input.Ids, assignee, actorRef(ctx)); err != nil {
+		return nil, fail(err)
+	}
+	list, err := r.alertsByID(ctx, input.Ids)
+	return &model.UpdateAlertsAssigneeByEmailOutput{Alerts: list}, err
 }
 
 func (r *mutationResolver) CreateAlertComment(ctx context.Context, input model.CreateAlertCommentInput) (*model.CreateAlertCommentOutput, error) {
-	return nil, notAvailable("createAlertComment")
+	if err := need(r.D.Alerts != nil, "the alert store"); err != nil {
+		return nil, err
+	}
+	c, err := r.D.Alerts.AddComment(ctx, input.AlertID, actorRef(ctx), input.Body)
+	if err != nil {
+		if errors.Is(err, alerts.ErrNotFound) {
+			return nil, apierr.New(apierr.NotFound, "no alert with ID %q", input.AlertID)
+		}
+		if strings.Contains(err.Error(), "empty comment") {
+			return nil, invalid("the comment body is empty")
+		}
+		return nil, fail(err)
+	}
+	format := model.CommentFormatPlainText
+	if input.Format != nil {
+		format = *input.Format
+	}
+	return &model.CreateAlertCommentOutput{Comment: commentModel(input.AlertID, c, format)}, nil
 }
 
 func (r *mutationResolver) DeliverAlert(ctx context.Context, input model.DeliverAlertInput) (*model.DeliverAlertOutput, error) {
-	return nil, notAvailable("deliverAlert")
+	if err := need(r.D.Alerts != nil && r.D.Delivery != nil, "alert delivery"); err != nil {
+		return nil, err
+	}
+	a, err := r.D.Alerts.Get(ctx, input.AlertID)
+	if err != nil || !a.Raised {
+		return nil, apierr.New(apierr.NotFound, "no alert with ID %q", input.AlertID)
+	}
+	if err := r.D.Delivery.Resend(ctx, input.AlertID, input.OutputIds); err != nil {
+		if strings.Contains(err.Error(), "routes to no destination") {
+			return nil, invalid("alert %s routes to no destination: give outputIds", input.AlertID)
+		}
+		return nil, fail(err)
+	}
+	return &model.DeliverAlertOutput{Alert: r.alertModel(ctx, a)}, nil
 }
 
 func (r *mutationResolver) SendTestAlert(ctx context.Context, input model.SendTestAlertInput) (*model.SendTestAlertOutput, error) {
-	return nil, notAvailable("sendTestAlert")
+	if err := need(r.D.Destinations != nil && r.D.Notifiers != nil, "destinations"); err != nil {
+		return nil, err
+	}
+	out := &model.SendTestAlertOutput{Results: []*model.SendTestAlertResult{}}
+	for _, id := range input.OutputIds {
+		out.Results = append(out.Results, r.sendTest(ctx, id))
+	}
+	return out, nil
 }
 
 func (r *mutationResolver) CreateDetection(ctx context.Context, input model.DetectionInput) (*model.DetectionOutput, error) {
@@ -239,7 +412,15 @@ func (r *mutationResolver) TestDetection(ctx context.Context, input model.TestDe
 }
 
 func (r *mutationResolver) TestCorrelationRuleYaml(ctx context.Context, input model.TestCorrelationRuleYAMLInput) (*model.TestCorrelationRuleYAMLOutput, error) {
-	return nil, notAvailable("testCorrelationRuleYAML")
+	results, err := correlate.TestYAML([]byte(input.Yaml))
+	if err != nil {
+		return nil, invalid("%v", err)
+	}
+	out := &model.TestCorrelationRuleYAMLOutput{Results: []*model.TestCorrelationRuleYAMLResult{}}
+	for _, t := range results {
+		out.Results = append(out.Results, &model.TestCorrelationRuleYAMLResult{Name: t.Name, Passed: t.Passed, Error: optStr(t.Error)})
+	}
+	return out, nil
 }
 
 func (r *mutationResolver) UploadDetectionEntities(ctx context.Context, input model.UploadDetectionEntitiesInput) (*model.UploadDetectionEntitiesOutput, error) {
@@ -374,27 +555,74 @@ func (r *mutationResolver) DeleteSavedQueriesByName(ctx context.Context, input m
 }
 
 func (r *mutationResolver) ExecuteDataLakeQuery(ctx context.Context, input model.ExecuteDataLakeQueryInput) (*model.ExecuteDataLakeQueryOutput, error) {
-	return nil, notAvailable("executeDataLakeQuery")
+	lk, err := r.lake()
+	if err != nil {
+		return nil, err
+	}
+	req := lakequery.ExecuteRequest{SQL: input.SQL, Database: deref(input.DatabaseName), Name: deref(input.Name), IssuedBy: lakequery.ActorOf(principal(ctx))}
+	if s := deref(input.TimeoutSeconds); s > 0 {
+		req.Limits.Timeout = time.Duration(s) * time.Second
+	}
+	if n := deref(input.RowLimit); n > 0 {
+		req.Limits.MaxRows = int64(n)
+	}
+	id, err := lk.Execute(ctx, req)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return &model.ExecuteDataLakeQueryOutput{ID: id}, nil
 }
 
 func (r *mutationResolver) ExecuteIndicatorSearchQuery(ctx context.Context, input model.ExecuteIndicatorSearchQueryInput) (*model.ExecuteIndicatorSearchQueryOutput, error) {
-	return nil, notAvailable("executeIndicatorSearchQuery")
+	lk, err := r.lake()
+	if err != nil {
+		return nil, err
+	}
+	req := lakequery.IndicatorSearchRequest{IssuedBy: lakequery.ActorOf(principal(ctx)), IndicatorSearch: lakequery.IndicatorSearch{
+		Indicators: input.Indicators, Start: input.StartTime, End: input.EndTime, Databases: input.Databases, Tables: input.Tables}}
+	if input.IndicatorName != nil {
+		req.Type = lakequery.IndicatorType(*input.IndicatorName)
+	}
+	id, err := lk.ExecuteIndicatorSearch(ctx, req)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return &model.ExecuteIndicatorSearchQueryOutput{ID: id}, nil
 }
 
 func (r *mutationResolver) CancelDataLakeQuery(ctx context.Context, input model.CancelDataLakeQueryInput) (*model.CancelDataLakeQueryOutput, error) {
-	return nil, notAvailable("cancelDataLakeQuery")
+	lk, err := r.lake()
+	if err != nil {
+		return nil, err
+	}
+	if err := lk.Cancel(ctx, input.ID, lakequery.ActorOf(principal(ctx))); err != nil {
+		if errors.Is(err, lakequery.ErrNotRunning) {
+			return nil, invalid("query %s cannot be cancelled: it is not running", input.ID)
+		}
+		return nil, fail(err)
+	}
+	return &model.CancelDataLakeQueryOutput{ID: input.ID}, nil
 }
 
 func (r *mutationResolver) CreateSource(ctx context.Context, input model.CreateSourceInput) (*model.CreateSourceOutput, error) {
-	return nil, notAvailable("createSource")
+	return r.createSource(ctx, &input)
 }
 
 func (r *mutationResolver) UpdateSource(ctx context.Context, input model.UpdateSourceInput) (*model.UpdateSourceOutput, error) {
-	return nil, notAvailable("updateSource")
+	return r.updateSource(ctx, &input)
 }
 
 func (r *mutationResolver) DeleteSource(ctx context.Context, input model.DeleteSourceInput) (*model.DeleteSourceOutput, error) {
-	return nil, notAvailable("deleteSource")
+	if err := need(r.D.Sources != nil, "the source store"); err != nil {
+		return nil, err
+	}
+	if _, err := r.sourceByID(ctx, input.ID); err != nil {
+		return nil, err
+	}
+	if err := r.D.Sources.Remove(ctx, input.ID); err != nil {
+		return nil, fail(err)
+	}
+	return &model.DeleteSourceOutput{ID: input.ID}, nil
 }
 
 func (r *mutationResolver) CreateOrUpdateSchema(ctx context.Context, input model.CreateOrUpdateSchemaInput) (*model.CreateOrUpdateSchemaOutput, error) {
@@ -428,15 +656,46 @@ func (r *mutationResolver) TestSchema(ctx context.Context, input model.TestSchem
 }
 
 func (r *mutationResolver) AddDestination(ctx context.Context, input model.DestinationInput) (*model.Destination, error) {
-	return nil, notAvailable("addDestination")
+	if err := need(r.D.Destinations != nil, "destinations"); err != nil {
+		return nil, err
+	}
+	d, err := destinationOf(&input)
+	if err != nil {
+		return nil, err
+	}
+	d, err = r.D.Destinations.Add(ctx, d)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return destinationModel(d), nil
 }
 
 func (r *mutationResolver) UpdateDestination(ctx context.Context, input model.DestinationInput) (*model.Destination, error) {
-	return nil, notAvailable("updateDestination")
+	if err := need(r.D.Destinations != nil, "destinations"); err != nil {
+		return nil, err
+	}
+	if deref(input.OutputID) == "" {
+		return nil, invalid("outputId is required to update a destination")
+	}
+	d, err := destinationOf(&input)
+	if err != nil {
+		return nil, err
+	}
+	d, err = r.D.Destinations.Update(ctx, d)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return destinationModel(d), nil
 }
 
 func (r *mutationResolver) DeleteDestination(ctx context.Context, id string) (*model.DeleteDestinationOutput, error) {
-	return nil, notAvailable("deleteDestination")
+	if err := need(r.D.Destinations != nil, "destinations"); err != nil {
+		return nil, err
+	}
+	if err := r.D.Destinations.Remove(ctx, id); err != nil {
+		return nil, fail(err)
+	}
+	return &model.DeleteDestinationOutput{ID: id}, nil
 }
 
 func (r *mutationResolver) InviteUser(ctx context.Context, input model.InviteUserInput) (*model.InviteUserOutput, error) {
@@ -556,6 +815,52 @@ func (r *mutationResolver) ChangePassword(ctx context.Context, input model.Chang
 	return &model.ChangePasswordOutput{User: userModel(u)}, nil
 }
 
+func (r *mutationResolver) BeginMfa(ctx context.Context) (*model.MFAEnrollment, error) {
+	p := principal(ctx)
+	if p.UserID == "" {
+		return nil, invalid("only a signed-in user sets up an authenticator (API tokens have none)")
+	}
+	e, err := r.D.Auth.BeginMFA(ctx, p)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return &model.MFAEnrollment{Secret: e.Secret, URL: e.URL}, nil
+}
+
+func (r *mutationResolver) ConfirmMfa(ctx context.Context, input model.ConfirmMFAInput) (*model.ConfirmMFAOutput, error) {
+	p := principal(ctx)
+	if p.UserID == "" {
+		return nil, invalid("only a signed-in user sets up an authenticator (API tokens have none)")
+	}
+	if err := r.D.Auth.ConfirmMFA(ctx, p, input.Code); err != nil {
+		return nil, fail(err)
+	}
+	u, err := r.D.Auth.GetUser(ctx, p.UserID)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return &model.ConfirmMFAOutput{User: userModel(u)}, nil
+}
+
+func (r *mutationResolver) ResetUserMfa(ctx context.Context, input model.ResetUserMFAInput) (*model.ResetUserMFAOutput, error) {
+	if err := r.D.Auth.ResetMFA(ctx, input.ID); err != nil {
+		return nil, fail(err)
+	}
+	u, err := r.D.Auth.GetUser(ctx, input.ID)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return &model.ResetUserMFAOutput{User: userModel(u)}, nil
+}
+
+func (r *mutationResolver) RevokeUserSessions(ctx context.Context, input model.RevokeUserSessionsInput) (*model.RevokeUserSessionsOutput, error) {
+	n, err := r.D.Auth.RevokeSessions(ctx, input.ID)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return &model.RevokeUserSessionsOutput{Revoked: n}, nil
+}
+
 func (r *mutationResolver) UpdateGeneralSettings(ctx context.Context, input model.UpdateGeneralSettingsInput) (*model.GeneralSettingsConfig, error) {
 	if input.MfaRequired != nil {
 		if err := r.D.Auth.UpdateSettings(ctx, auth.Settings{RequireMFA: *input.MfaRequired}); err != nil {
@@ -625,11 +930,42 @@ func (r *queryResolver) FeatureFlags(ctx context.Context, input model.GetFeature
 }
 
 func (r *queryResolver) Alert(ctx context.Context, id string) (*model.Alert, error) {
-	return nil, notAvailable("alert")
+	if err := need(r.D.Alerts != nil, "the alert store"); err != nil {
+		return nil, err
+	}
+	a, err := r.D.Alerts.Get(ctx, id)
+	if err != nil || !a.Raised {
+		return nil, apierr.New(apierr.NotFound, "no alert with ID %q", id)
+	}
+	return r.alertModel(ctx, a), nil
 }
 
 func (r *queryResolver) Alerts(ctx context.Context, input model.AlertsInput) (*model.AlertsOutput, error) {
-	return nil, notAvailable("alerts")
+	if err := need(r.D.Alerts != nil, "the alert store"); err != nil {
+		return nil, err
+	}
+	f, ok, err := r.alertFilter(ctx, &input)
+	if err != nil {
+		return nil, err
+	}
+	out := &model.AlertsOutput{Edges: []*model.AlertsOutputEdge{}, PageInfo: &model.AlertsOutputPageInfo{HasPreviousPage: input.Cursor != nil && *input.Cursor != ""}}
+	if !ok {
+		return out, nil
+	}
+	pg, err := r.D.Alerts.List(ctx, f)
+	if err != nil {
+		return nil, invalidCursor(err)
+	}
+	for _, a := range pg.Alerts {
+		out.Edges = append(out.Edges, &model.AlertsOutputEdge{Node: r.alertModel(ctx, a)})
+	}
+	if pg.Next != "" {
+		out.PageInfo.HasNextPage, out.PageInfo.EndCursor = true, &pg.Next
+	}
+	if len(pg.Alerts) > 0 {
+		out.PageInfo.StartCursor = ptr(pg.Alerts[0].ID)
+	}
+	return out, nil
 }
 
 func (r *queryResolver) Detections(ctx context.Context, input *model.DetectionsInput) (*model.DetectionsOutput, error) {
@@ -853,35 +1189,153 @@ func (r *queryResolver) ValidateBulkUploadStatus(ctx context.Context, receiptID 
 }
 
 func (r *queryResolver) DataLakeDatabases(ctx context.Context) ([]*model.DataLakeDatabase, error) {
-	return nil, notAvailable("dataLakeDatabases")
+	lk, err := r.lake()
+	if err != nil {
+		return nil, err
+	}
+	dbs, err := lk.Databases(ctx)
+	if err != nil {
+		return nil, fail(err)
+	}
+	out := make([]*model.DataLakeDatabase, len(dbs))
+	for i, d := range dbs {
+		out[i] = &model.DataLakeDatabase{Name: d.Name, Description: optStr(d.Description)}
+	}
+	return out, nil
 }
 
 func (r *queryResolver) DataLakeDatabase(ctx context.Context, name string) (*model.DataLakeDatabase, error) {
-	return nil, notAvailable("dataLakeDatabase")
+	lk, err := r.lake()
+	if err != nil {
+		return nil, err
+	}
+	dbs, err := lk.Databases(ctx)
+	if err != nil {
+		return nil, fail(err)
+	}
+	for _, d := range dbs {
+		if d.Name == name || d.Name+".public" == name {
+			return &model.DataLakeDatabase{Name: d.Name, Description: optStr(d.Description)}, nil
+		}
+	}
+	return nil, apierr.New(apierr.NotFound, "no database %q (the databases are listed by dataLakeDatabases)", name)
 }
 
 func (r *queryResolver) DataLakeDatabaseTables(ctx context.Context, input model.DataLakeDatabaseTablesInput) (*model.DataLakeDatabaseTablesOutput, error) {
-	return nil, notAvailable("dataLakeDatabaseTables")
+	lk, err := r.lake()
+	if err != nil {
+		return nil, err
+	}
+	pg, err := lk.Tables(ctx, lakequery.TablesInput{Database: input.DatabaseName, Cursor: deref(input.Cursor), PageSize: pageSize(input.PageSize, 25, 999)})
+	if err != nil {
+		return nil, fail(err)
+	}
+	out := &model.DataLakeDatabaseTablesOutput{Edges: []*model.DataLakeDatabaseTablesEdges{},
+		PageInfo: &model.DataLakeDatabaseTablesOutputPageInfo{HasNextPage: pg.HasNextPage, EndCursor: optStr(pg.EndCursor), HasPreviousPage: deref(input.Cursor) != ""}}
+	for _, t := range pg.Tables {
+		out.Edges = append(out.Edges, &model.DataLakeDatabaseTablesEdges{Node: tableModel(t)})
+	}
+	return out, nil
 }
 
 func (r *queryResolver) DataLakeDatabaseTable(ctx context.Context, input model.DataLakeDatabaseTableInput) (*model.DataLakeDatabaseTable, error) {
-	return nil, notAvailable("dataLakeDatabaseTable")
+	lk, err := r.lake()
+	if err != nil {
+		return nil, err
+	}
+	t, err := lk.Table(ctx, input.DatabaseName, input.TableName)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return tableModel(*t), nil
 }
 
 func (r *queryResolver) DataLakeQuery(ctx context.Context, id string, root *bool) (*model.DataLakeQuery, error) {
-	return nil, notAvailable("dataLakeQuery")
+	lk, err := r.lake()
+	if err != nil {
+		return nil, err
+	}
+	q, err := lk.Get(ctx, id)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return queryModel(q), nil
 }
 
 func (r *queryResolver) DataLakeQueries(ctx context.Context, input *model.DataLakeQueriesInput) (*model.DataLakeQueriesOutput, error) {
-	return nil, notAvailable("dataLakeQueries")
+	lk, err := r.lake()
+	if err != nil {
+		return nil, err
+	}
+	in := deref(input)
+	li := lakequery.ListInput{Contains: deref(in.Contains), IssuedBy: in.IssuedBy, IsScheduled: in.IsScheduled, Cursor: deref(in.Cursor),
+		PageSize: pageSize(in.PageSize, 25, 999), Ascending: in.SortDir != nil && *in.SortDir == model.SortDirEnumAscending}
+	for _, st := range in.Status {
+		li.Status = append(li.Status, lakequery.Status(st))
+	}
+	if in.StartedAtAfter != nil {
+		li.StartedAfter = *in.StartedAtAfter
+	}
+	if in.StartedAtBefore != nil {
+		li.StartedBefore = *in.StartedAtBefore
+	}
+	pg, err := lk.List(ctx, li)
+	if err != nil {
+		return nil, fail(err)
+	}
+	out := &model.DataLakeQueriesOutput{Edges: []*model.DataLakeQueryEdge{},
+		PageInfo: &model.DataLakeQueriesOutputPageInfo{HasNextPage: pg.HasNextPage, EndCursor: optStr(pg.EndCursor), HasPreviousPage: li.Cursor != ""}}
+	for i := range pg.Queries {
+		out.Edges = append(out.Edges, &model.DataLakeQueryEdge{Node: queryModel(&pg.Queries[i])})
+	}
+	return out, nil
 }
 
 func (r *queryResolver) Sources(ctx context.Context, input *model.SourcesInput) (*model.SourcesOutput, error) {
-	return nil, notAvailable("sources")
+	if err := need(r.D.Sources != nil, "the source store"); err != nil {
+		return nil, err
+	}
+	list, err := r.D.Sources.List(ctx)
+	if err != nil {
+		return nil, fail(err)
+	}
+	var nodes []model.LogIntegration
+	var ids []string
+	for _, c := range list {
+		m, err := r.sourceModel(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		if m != nil {
+			nodes = append(nodes, m)
+			ids = append(ids, c.ID)
+		}
+	}
+	in := deref(input)
+	idx := make([]int, len(nodes))
+	for i := range idx {
+		idx[i] = i
+	}
+	pg, info := page(idx, func(i int) string { return ids[i] }, in.Cursor, pageSize(in.PageSize, 100, 1000))
+	out := &model.SourcesOutput{Edges: []*model.SourcesOutputEdge{}, PageInfo: info}
+	for _, i := range pg {
+		out.Edges = append(out.Edges, &model.SourcesOutputEdge{Node: nodes[i]})
+	}
+	return out, nil
 }
 
 func (r *queryResolver) Source(ctx context.Context, id string) (model.LogIntegration, error) {
-	return nil, notAvailable("source")
+	if err := need(r.D.Sources != nil, "the source store"); err != nil {
+		return nil, err
+	}
+	c, err := r.sourceByID(ctx, id)
+	if err != nil {
+		if apierr.As(err).Code == apierr.NotFound {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return r.sourceModel(ctx, c)
 }
 
 func (r *queryResolver) Schemas(ctx context.Context, input model.SchemasInput) (*model.SchemasOutput, error) {
@@ -933,11 +1387,29 @@ func (r *queryResolver) LogTypes(ctx context.Context) ([]string, error) {
 }
 
 func (r *queryResolver) Destinations(ctx context.Context) ([]*model.Destination, error) {
-	return nil, notAvailable("destinations")
+	if err := need(r.D.Destinations != nil, "destinations"); err != nil {
+		return nil, err
+	}
+	list, err := r.D.Destinations.List(ctx)
+	if err != nil {
+		return nil, fail(err)
+	}
+	out := make([]*model.Destination, len(list))
+	for i, d := range list {
+		out[i] = destinationModel(d)
+	}
+	return out, nil
 }
 
 func (r *queryResolver) Destination(ctx context.Context, id string) (*model.Destination, error) {
-	return nil, notAvailable("destination")
+	if err := need(r.D.Destinations != nil, "destinations"); err != nil {
+		return nil, err
+	}
+	d, err := r.D.Destinations.Get(ctx, id)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return destinationModel(d), nil
 }
 
 func (r *queryResolver) Users(ctx context.Context) ([]*model.User, error) {
@@ -1041,7 +1513,11 @@ func (r *queryResolver) AuditLogs(ctx context.Context, input *model.AuditLogsInp
 }
 
 func (r *queryResolver) Metrics(ctx context.Context, input model.MetricsInput) (*model.MetricsOutput, error) {
-	return nil, notAvailable("metrics")
+	step, err := metricsInterval(&input)
+	if err != nil {
+		return nil, err
+	}
+	return &model.MetricsOutput{From: input.FromDate.UTC(), To: input.ToDate.UTC(), Interval: step}, nil
 }
 
 func (r *savedQueryResolver) CreatedBy(ctx context.Context, obj *model.SavedQuery) (model.Actor, error) {
@@ -1057,6 +1533,10 @@ func (r *Resolver) APIToken() generated.APITokenResolver { return &aPITokenResol
 func (r *Resolver) Alert() generated.AlertResolver { return &alertResolver{r} }
 
 func (r *Resolver) Comment() generated.CommentResolver { return &commentResolver{r} }
+
+func (r *Resolver) DataLakeDatabase() generated.DataLakeDatabaseResolver {
+	return &dataLakeDatabaseResolver{r}
+}
 
 func (r *Resolver) DataLakeQuery() generated.DataLakeQueryResolver { return &dataLakeQueryResolver{r} }
 
@@ -1075,15 +1555,16 @@ func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 func (r *Resolver) SavedQuery() generated.SavedQueryResolver { return &savedQueryResolver{r} }
 
 type (
-	aPITokenResolver      struct{ *Resolver }
-	alertResolver         struct{ *Resolver }
-	commentResolver       struct{ *Resolver }
-	dataLakeQueryResolver struct{ *Resolver }
-	dataModelResolver     struct{ *Resolver }
-	detectionResolver     struct{ *Resolver }
-	globalHelperResolver  struct{ *Resolver }
-	metricsOutputResolver struct{ *Resolver }
-	mutationResolver      struct{ *Resolver }
-	queryResolver         struct{ *Resolver }
-	savedQueryResolver    struct{ *Resolver }
+	aPITokenResolver         struct{ *Resolver }
+	alertResolver            struct{ *Resolver }
+	commentResolver          struct{ *Resolver }
+	dataLakeDatabaseResolver struct{ *Resolver }
+	dataLakeQueryResolver    struct{ *Resolver }
+	dataModelResolver        struct{ *Resolver }
+	detectionResolver        struct{ *Resolver }
+	globalHelperResolver     struct{ *Resolver }
+	metricsOutputResolver    struct{ *Resolver }
+	mutationResolver         struct{ *Resolver }
+	queryResolver            struct{ *Resolver }
+	savedQueryResolver       struct{ *Resolver }
 )

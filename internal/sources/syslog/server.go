@@ -31,9 +31,6 @@ const (
 	defaultUDPQueue         = 16
 	// udpReadBuffer is the socket receive buffer asked for, to ride out short stalls.
 	udpReadBuffer = 4 << 20
-	// healthyAfter is how long a source must go without a problem before its status error
-	// is cleared.
-	healthyAfter = time.Minute
 )
 
 // Source is a running syslog source; New builds it, Run serves it.
@@ -93,6 +90,13 @@ func New(c sources.Config, deps sources.Deps) (*Source, error) {
 			return nil, fmt.Errorf("syslog source %q: tls_cert, tls_key: %w", c.Label, err)
 		}
 		s.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		if set.TLSClientCA != "" {
+			pool, err := loadPool(set.TLSClientCA)
+			if err != nil {
+				return nil, fmt.Errorf("syslog source %q: tls_client_ca: %w", c.Label, err)
+			}
+			s.tls.ClientCAs, s.tls.ClientAuth = pool, tls.RequireAndVerifyClientCert
+		}
 	}
 	return s, nil
 }
@@ -112,7 +116,7 @@ func (s *Source) Addr(transport string) net.Addr {
 // listeners, stops reading, publishes what was read (for at most a few seconds) and returns
 // once every goroutine is done. A listener that cannot be opened is an error.
 func (s *Source) Run(ctx context.Context, pub sources.Publisher, rep sources.Reporter) error {
-	h := &health{rep: rep, now: s.now}
+	h := sources.NewHealth(rep, s.now)
 	type listener struct {
 		net.Listener
 		transport string
@@ -132,7 +136,7 @@ func (s *Source) Run(ctx context.Context, pub sources.Publisher, rep sources.Rep
 	fail := func(err error) error {
 		closeAll()
 		close(s.listening)
-		h.fail(err)
+		h.Fail(err)
 		return err
 	}
 	var lc net.ListenConfig
@@ -157,6 +161,10 @@ func (s *Source) Run(ctx context.Context, pub sources.Publisher, rep sources.Rep
 		s.setAddr(l.transport, ln.Addr())
 	}
 	close(s.listening)
+	if l, ok := pub.(interface{ MaxPayload() int }); ok && l.MaxPayload() > 0 {
+		// Keep batches well within the queue's payload limit.
+		s.batchBytes = max(1, min(s.batchBytes, l.MaxPayload()/2-s.set.maxMessage()))
+	}
 	s.log.Info("syslog source listening", "udp", s.Addr(transportUDP), "tcp", s.Addr(transportTCP), "tls", s.Addr(transportTLS))
 
 	// Publishing goes on for drainTimeout after ctx is done, so that what was read is
@@ -207,7 +215,7 @@ func graceContext(ctx context.Context, grace time.Duration) (context.Context, co
 
 // serveTCP accepts connections on ln until it is closed. Connection goroutines are added to
 // wg, which Run waits for.
-func (s *Source) serveTCP(ctx, pctx context.Context, ln net.Listener, transport string, pub sources.Publisher, h *health, wg *sync.WaitGroup) {
+func (s *Source) serveTCP(ctx, pctx context.Context, ln net.Listener, transport string, pub sources.Publisher, h *sources.Health, wg *sync.WaitGroup) {
 	slots := make(chan struct{}, s.set.maxConnections())
 	backoff := 5 * time.Millisecond
 	for {
@@ -218,8 +226,8 @@ func (s *Source) serveTCP(ctx, pctx context.Context, ln net.Listener, transport 
 			}
 			// Out of file descriptors and the like: wait a little and go on.
 			s.log.Warn("syslog accept failed", "transport", transport, "error", err)
-			h.fail(fmt.Errorf("syslog: accept %s: %w", transport, err))
-			if !sleepCtx(ctx, backoff) {
+			h.Fail(fmt.Errorf("syslog: accept %s: %w", transport, err))
+			if !sources.Sleep(ctx, backoff) {
 				return
 			}
 			backoff = min(2*backoff, time.Second)
@@ -246,7 +254,7 @@ var aLongTimeAgo = time.Unix(1, 0)
 
 // serveConn reads one TCP (or TLS) connection until it ends, it is idle too long, or ctx is
 // done, publishing its messages in batches.
-func (s *Source) serveConn(ctx, pctx context.Context, c net.Conn, transport string, pub sources.Publisher, h *health) {
+func (s *Source) serveConn(ctx, pctx context.Context, c net.Conn, transport string, pub sources.Publisher, h *sources.Health) {
 	defer c.Close()
 	stop := context.AfterFunc(ctx, func() { c.SetReadDeadline(aLongTimeAgo) })
 	defer stop()
@@ -334,7 +342,7 @@ func (s *Source) account(m Message, counter interface{ Inc() }) {
 // flush publishes the batch, retrying while the queue pushes back (the connection does not
 // read meanwhile). It reports false when the batch could not be published before pctx ended:
 // its messages are lost and counted as dropped.
-func (s *Source) flush(pctx context.Context, b *batch, pub sources.Publisher, h *health) bool {
+func (s *Source) flush(pctx context.Context, b *batch, pub sources.Publisher, h *sources.Health) bool {
 	if b.len() == 0 {
 		return true
 	}
@@ -350,12 +358,12 @@ func (s *Source) flush(pctx context.Context, b *batch, pub sources.Publisher, h 
 
 // publish publishes p, retrying with backoff while the queue pushes back or fails, until
 // pctx ends.
-func (s *Source) publish(pctx context.Context, p *sources.Payload, pub sources.Publisher, h *health) error {
+func (s *Source) publish(pctx context.Context, p *sources.Payload, pub sources.Publisher, h *sources.Health) error {
 	backoff := 20 * time.Millisecond
 	for {
 		err := pub.Publish(pctx, p)
 		if err == nil {
-			h.ok()
+			h.OK()
 			return nil
 		}
 		if pctx.Err() != nil {
@@ -363,31 +371,19 @@ func (s *Source) publish(pctx context.Context, p *sources.Payload, pub sources.P
 		}
 		if !errors.Is(err, sources.ErrBackpressure) {
 			s.log.Warn("syslog publish failed; retrying", "origin", p.Origin, "error", err)
-			h.fail(fmt.Errorf("syslog: publish: %w", err))
+			h.Fail(fmt.Errorf("syslog: publish: %w", err))
 		}
-		if !sleepCtx(pctx, backoff) {
+		if !sources.Sleep(pctx, backoff) {
 			return err
 		}
 		backoff = min(2*backoff, time.Second)
 	}
 }
 
-// sleepCtx waits d, or until ctx ends (then it reports false).
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
 // serveUDP reads datagrams, one message each, until ctx is done. Batches (one per sender)
 // go to a publishing goroutine through a bounded queue; when it is full, because the queue
 // pushes back, the batch is dropped and counted.
-func (s *Source) serveUDP(ctx, pctx context.Context, pc *net.UDPConn, pub sources.Publisher, h *health) {
+func (s *Source) serveUDP(ctx, pctx context.Context, pc *net.UDPConn, pub sources.Publisher, h *sources.Health) {
 	stop := context.AfterFunc(ctx, func() { pc.SetReadDeadline(aLongTimeAgo) })
 	defer stop()
 	out := make(chan *sources.Payload, s.udpQueue)
@@ -421,7 +417,7 @@ func (s *Source) serveUDP(ctx, pctx context.Context, pc *net.UDPConn, pub source
 		select {
 		case out <- p:
 		default:
-			if h.fail(fmt.Errorf("syslog: dropped %d UDP messages from %s: the queue is over its limit", n, b.origin)) {
+			if h.Fail(fmt.Errorf("syslog: dropped %d UDP messages from %s: the queue is over its limit", n, b.origin)) {
 				// Logged once per spell of drops; the metric counts them all.
 				s.log.Warn("syslog UDP messages dropped: the queue is over its limit", "messages", n, "origin", b.origin)
 			}
@@ -491,40 +487,5 @@ func (s *Source) serveUDP(ctx, pctx context.Context, pc *net.UDPConn, pub source
 	}
 	for key, b := range batches {
 		send(key, b, true)
-	}
-}
-
-// health reports a source's problems and clears the status error once it has gone a
-// while without one.
-type health struct {
-	rep sources.Reporter
-	now func() time.Time
-
-	mu     sync.Mutex
-	failed time.Time // when the last problem was reported; zero when healthy
-}
-
-// fail reports err; it returns true when the source was healthy before (the first problem
-// of a spell).
-func (h *health) fail(err error) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	first := h.failed.IsZero() || h.now().Sub(h.failed) >= healthyAfter
-	h.failed = h.now()
-	if h.rep != nil {
-		h.rep.Error(err)
-	}
-	return first
-}
-
-func (h *health) ok() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.failed.IsZero() || h.now().Sub(h.failed) < healthyAfter {
-		return
-	}
-	h.failed = time.Time{}
-	if h.rep != nil {
-		h.rep.Error(nil)
 	}
 }

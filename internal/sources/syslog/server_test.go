@@ -20,7 +20,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,101 +27,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/pantherlabs/panther/internal/sources"
+	"github.com/pantherlabs/panther/internal/sources/sourcetest"
 )
-
-// fakePub records what it is given; reject, when set, may refuse a payload.
-type fakePub struct {
-	mu       sync.Mutex
-	payloads []*sources.Payload
-	n        int           // records in payloads
-	got      chan struct{} // signalled after each accepted payload
-	reject   func(p *sources.Payload) error
-}
-
-func newFakePub() *fakePub { return &fakePub{got: make(chan struct{}, 1)} }
-
-func (f *fakePub) Publish(ctx context.Context, p *sources.Payload) error {
-	f.mu.Lock()
-	reject := f.reject
-	f.mu.Unlock()
-	if reject != nil {
-		if err := reject(p); err != nil {
-			return err
-		}
-	}
-	f.mu.Lock()
-	f.payloads = append(f.payloads, p)
-	f.n += len(p.Records)
-	f.mu.Unlock()
-	select {
-	case f.got <- struct{}{}:
-	default:
-	}
-	return nil
-}
-
-func (f *fakePub) setReject(r func(p *sources.Payload) error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.reject = r
-}
-
-// records returns the records published, as strings, with their origins.
-func (f *fakePub) records() (recs []string, origins map[string]int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	origins = map[string]int{}
-	for _, p := range f.payloads {
-		for _, r := range p.Records {
-			recs = append(recs, string(r))
-		}
-		origins[p.Origin] += len(p.Records)
-	}
-	return recs, origins
-}
-
-// wait waits until at least n records were published, failing after 10 s.
-func (f *fakePub) wait(t *testing.T, n int) []string {
-	t.Helper()
-	deadline := time.NewTimer(10 * time.Second)
-	defer deadline.Stop()
-	for {
-		f.mu.Lock()
-		have := f.n
-		f.mu.Unlock()
-		if have >= n {
-			recs, _ := f.records()
-			return recs
-		}
-		select {
-		case <-f.got:
-		case <-deadline.C:
-			recs, _ := f.records()
-			t.Fatalf("%d records published, want %d; the last: %q", len(recs), n, recs[max(0, len(recs)-5):])
-		}
-	}
-}
-
-// reporter records the last error reported.
-type reporter struct {
-	mu   sync.Mutex
-	errs []error
-}
-
-func (r *reporter) Error(err error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.errs = append(r.errs, err)
-}
-
-func (r *reporter) last() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.errs) == 0 {
-		return nil
-	}
-	return r.errs[len(r.errs)-1]
-}
 
 var labels atomic.Int64
 
@@ -166,7 +72,7 @@ func dial(t *testing.T, network string, a net.Addr) net.Conn {
 }
 
 func TestUDPAndTCPFramings(t *testing.T) {
-	pub := newFakePub()
+	pub := &sourcetest.Publisher{}
 	src := start(t, Settings{UDP: "127.0.0.1:0", TCP: "127.0.0.1:0"}, pub, nil, nil)
 
 	u1, u2 := dial(t, "udp", src.Addr("udp")), dial(t, "udp", src.Addr("udp"))
@@ -178,29 +84,30 @@ func TestUDPAndTCPFramings(t *testing.T) {
 	fmt.Fprintf(octet, "%d %s%d %s", len(msg), msg, len("<13>b"), "<13>b")
 	fmt.Fprint(lf, "<13>lf one\r\n<13>lf two\n")
 
-	recs := pub.wait(t, 6)
+	recs := pub.WaitRecords(t, 6)
 	slices.Sort(recs)
 	want := []string{"<13>Jan  1 00:00:00 host app: udp one", "<13>b", "<13>lf one", "<13>lf two", "<13>multi\nline", "<14>1 2024-01-01T00:00:00Z h a - - - udp two"}
 	if !slices.Equal(recs, want) {
 		t.Fatalf("records %q\nwant %q", recs, want)
 	}
-	_, origins := pub.records()
+	origins := map[string]int{}
+	for _, p := range pub.Payloads() {
+		origins[p.Origin] += len(p.Records)
+	}
 	for c, n := range map[net.Conn]int{u1: 1, u2: 1, octet: 2, lf: 2} {
 		if origins[c.LocalAddr().String()] != n {
 			t.Errorf("origin %s: %d records, want %d (all: %v)", c.LocalAddr(), origins[c.LocalAddr().String()], n, origins)
 		}
 	}
-	pub.mu.Lock()
-	for _, p := range pub.payloads {
+	for _, p := range pub.Payloads() {
 		if p.SourceID != src.id || !strings.HasSuffix(p.Name, "://"+p.Origin) || p.Data != nil {
 			t.Errorf("payload %+v", p)
 		}
 	}
-	pub.mu.Unlock()
 }
 
 func TestCutMessagesAndGarbage(t *testing.T) {
-	pub := newFakePub()
+	pub := &sourcetest.Publisher{}
 	src := start(t, Settings{UDP: "127.0.0.1:0", TCP: "127.0.0.1:0", MaxMessageBytes: 500}, pub, nil, nil)
 	long := strings.Repeat("L", 2000)
 	fmt.Fprint(dial(t, "udp", src.Addr("udp")), "<13>"+long)
@@ -208,14 +115,12 @@ func TestCutMessagesAndGarbage(t *testing.T) {
 	fmt.Fprintf(tcp, "%d <13>%s", 4+len(long), long)
 	fmt.Fprint(tcp, "\x00\x01binary garbage\xff\n")
 	fmt.Fprint(tcp, "5 <13>x")
-	recs := pub.wait(t, 4)
+	recs := pub.WaitRecords(t, 4)
 	if len(recs) != 4 {
 		t.Fatalf("records %q", recs)
 	}
-	pub.mu.Lock()
-	defer pub.mu.Unlock()
 	cuts := 0
-	for _, p := range pub.payloads {
+	for _, p := range pub.Payloads() {
 		for _, c := range p.Cut {
 			cuts++
 			if len(p.Records[c.Index]) != 500 || c.Size != int64(4+len(long)) {
@@ -232,7 +137,7 @@ func TestCutMessagesAndGarbage(t *testing.T) {
 }
 
 func TestIdleConnectionClosed(t *testing.T) {
-	pub := newFakePub()
+	pub := &sourcetest.Publisher{}
 	src := start(t, Settings{TCP: "127.0.0.1:0"}, pub, nil, func(s *Source) { s.set.IdleTimeout = sources.Duration(200 * time.Millisecond) })
 	// A half-open connection: a partial message, then silence.
 	c := dial(t, "tcp", src.Addr("tcp"))
@@ -240,7 +145,7 @@ func TestIdleConnectionClosed(t *testing.T) {
 	// Another connection keeps working meanwhile.
 	other := dial(t, "tcp", src.Addr("tcp"))
 	fmt.Fprint(other, "<13>fine\n")
-	pub.wait(t, 1)
+	pub.WaitRecords(t, 1)
 	c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if _, err := c.Read(make([]byte, 1)); err != io.EOF {
 		t.Fatalf("read on the idle connection: %v, want EOF (closed by the server)", err)
@@ -250,9 +155,15 @@ func TestIdleConnectionClosed(t *testing.T) {
 	}
 }
 
-// testCerts writes a CA and a server certificate for 127.0.0.1 to dir and returns the
-// files and a pool trusting the CA.
-func testCerts(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
+// certs are a test CA, a server certificate for 127.0.0.1 and a client certificate, the
+// first two also as files.
+type certs struct {
+	caFile, certFile, keyFile string
+	pool                      *x509.CertPool
+	client                    tls.Certificate
+}
+
+func testCerts(t *testing.T) certs {
 	t.Helper()
 	dir := t.TempDir()
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -269,40 +180,49 @@ func testCerts(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 		t.Fatal(err)
 	}
 	ca, _ := x509.ParseCertificate(caDER)
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
+	leaf := func(serial int64, cn string, usage x509.ExtKeyUsage) ([]byte, *ecdsa.PrivateKey) {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmpl := &x509.Certificate{
+			SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+			IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, ExtKeyUsage: []x509.ExtKeyUsage{usage},
+			KeyUsage: x509.KeyUsageDigitalSignature,
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return der, key
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		KeyUsage: x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	der, key := leaf(2, "127.0.0.1", x509.ExtKeyUsageServerAuth)
 	keyDER, err := x509.MarshalECPrivateKey(key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
+	c := certs{caFile: filepath.Join(dir, "ca.pem"), certFile: filepath.Join(dir, "cert.pem"), keyFile: filepath.Join(dir, "key.pem"), pool: x509.NewCertPool()}
+	for file, block := range map[string]*pem.Block{
+		c.caFile:   {Type: "CERTIFICATE", Bytes: caDER},
+		c.certFile: {Type: "CERTIFICATE", Bytes: der},
+		c.keyFile:  {Type: "EC PRIVATE KEY", Bytes: keyDER},
+	} {
+		if err := os.WriteFile(file, pem.EncodeToMemory(block), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	pool = x509.NewCertPool()
-	pool.AddCert(ca)
-	return certFile, keyFile, pool
+	c.pool.AddCert(ca)
+	cder, ckey := leaf(3, "sender", x509.ExtKeyUsageClientAuth)
+	c.client = tls.Certificate{Certificate: [][]byte{cder}, PrivateKey: ckey}
+	return c
 }
 
 func TestTLS(t *testing.T) {
-	certFile, keyFile, pool := testCerts(t)
-	pub := newFakePub()
-	src := start(t, Settings{TLS: "127.0.0.1:0", TLSCert: certFile, TLSKey: keyFile}, pub, nil, nil)
+	c := testCerts(t)
+	pool := c.pool
+	pub := &sourcetest.Publisher{}
+	src := start(t, Settings{TLS: "127.0.0.1:0", TLSCert: c.certFile, TLSKey: c.keyFile}, pub, nil, nil)
 	addr := src.Addr("tls").String()
 
 	good, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: pool})
@@ -311,7 +231,7 @@ func TestTLS(t *testing.T) {
 	}
 	defer good.Close()
 	fmt.Fprint(good, "<13>over tls one\n")
-	pub.wait(t, 1)
+	pub.WaitRecords(t, 1)
 
 	// Plain-text garbage on the TLS port, and a client that does not trust the server:
 	// both fail their handshakes; the good connection goes on.
@@ -323,30 +243,46 @@ func TestTLS(t *testing.T) {
 		t.Fatal("a client that does not trust the CA completed its handshake")
 	}
 	fmt.Fprint(good, "27 <13>over tls, after them\n")
-	recs := pub.wait(t, 2)
+	recs := pub.WaitRecords(t, 2)
 	if !slices.Equal(recs, []string{"<13>over tls one", "27 <13>over tls, after them"}) {
 		// The connection started with LF framing, so the octet count is part of the line.
 		t.Fatalf("records %q", recs)
 	}
-	waitFor(t, func() bool { return testutil.ToFloat64(src.m.handshake) == 2 }, "2 handshake failures counted")
+	sourcetest.Eventually(t, "2 handshake failures counted", func() bool { return testutil.ToFloat64(src.m.handshake) == 2 })
 }
 
-// waitFor polls cond until it holds, failing after 10 s.
-func waitFor(t *testing.T, cond func() bool, what string) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond) // polling a condition, not synchronising
+func TestMutualTLS(t *testing.T) {
+	c := testCerts(t)
+	pub := &sourcetest.Publisher{}
+	src := start(t, Settings{TLS: "127.0.0.1:0", TLSCert: c.certFile, TLSKey: c.keyFile, TLSClientCA: c.caFile}, pub, nil, nil)
+	addr := src.Addr("tls").String()
+	// Without a client certificate the server refuses the connection.
+	anon, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: c.pool})
+	if err == nil {
+		anon.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, err = anon.Read(make([]byte, 1)) // TLS 1.3: the refusal comes after the handshake
+		anon.Close()
 	}
+	if err == nil || err == io.EOF {
+		t.Fatalf("a client without a certificate: %v, want a TLS alert", err)
+	}
+	good, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: c.pool, Certificates: []tls.Certificate{c.client}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer good.Close()
+	fmt.Fprint(good, "<13>with a client certificate\n")
+	if recs := pub.WaitRecords(t, 1); recs[0] != "<13>with a client certificate" {
+		t.Fatalf("records %q", recs)
+	}
+	sourcetest.Eventually(t, "the refused handshake counted", func() bool { return testutil.ToFloat64(src.m.handshake) == 1 })
 }
 
 func TestTCPBackpressureStopsReading(t *testing.T) {
-	pub := newFakePub()
+	pub := &sourcetest.Publisher{}
 	var refused atomic.Int64
 	release := make(chan struct{})
-	pub.setReject(func(p *sources.Payload) error {
+	pub.Reject(func(p *sources.Payload) error {
 		select {
 		case <-release:
 			return nil
@@ -355,7 +291,7 @@ func TestTCPBackpressureStopsReading(t *testing.T) {
 			return fmt.Errorf("publish: %w", sources.ErrBackpressure)
 		}
 	})
-	rep := &reporter{}
+	rep := &sourcetest.Reporter{}
 	src := start(t, Settings{TCP: "127.0.0.1:0"}, pub, rep, nil)
 	c := dial(t, "tcp", src.Addr("tcp")).(*net.TCPConn)
 
@@ -380,7 +316,7 @@ func TestTCPBackpressureStopsReading(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.CloseWrite()
-	recs := pub.wait(t, n)
+	recs := pub.WaitRecords(t, n)
 	if len(recs) != n {
 		t.Fatalf("%d records, want %d", len(recs), n)
 	}
@@ -390,15 +326,15 @@ func TestTCPBackpressureStopsReading(t *testing.T) {
 			t.Fatalf("record %d is %q, want %q", i, r, want)
 		}
 	}
-	if rep.last() != nil {
-		t.Errorf("back-pressure reported as an error: %v", rep.last())
+	if rep.Last() != nil {
+		t.Errorf("back-pressure reported as an error: %v", rep.Last())
 	}
 }
 
 func TestUDPDropsUnderBackpressure(t *testing.T) {
-	pub := newFakePub()
-	pub.setReject(func(p *sources.Payload) error { return sources.ErrBackpressure })
-	rep := &reporter{}
+	pub := &sourcetest.Publisher{}
+	pub.Reject(func(p *sources.Payload) error { return sources.ErrBackpressure })
+	rep := &sourcetest.Reporter{}
 	src := start(t, Settings{UDP: "127.0.0.1:0"}, pub, rep, func(s *Source) { s.udpQueue, s.batchRecords, s.drainTimeout = 1, 1, 100*time.Millisecond })
 	u := dial(t, "udp", src.Addr("udp"))
 	for i := 0; testutil.ToFloat64(src.m.dropped) == 0; i++ {
@@ -407,13 +343,13 @@ func TestUDPDropsUnderBackpressure(t *testing.T) {
 		}
 		fmt.Fprintf(u, "<13>datagram %d", i)
 	}
-	if err := rep.last(); err == nil || !strings.Contains(err.Error(), "dropped") {
+	if err := rep.Last(); err == nil || !strings.Contains(err.Error(), "dropped") {
 		t.Fatalf("status error %v, want one about dropped messages", err)
 	}
 }
 
 func TestShutdownDrains(t *testing.T) {
-	pub := newFakePub()
+	pub := &sourcetest.Publisher{}
 	raw, _ := json.Marshal(Settings{UDP: "127.0.0.1:0", TCP: "127.0.0.1:0"})
 	src, err := New(sources.Config{ID: "drain", Label: "drain", Type: Kind, Settings: raw}, sources.Deps{})
 	if err != nil {
@@ -427,17 +363,17 @@ func TestShutdownDrains(t *testing.T) {
 	fmt.Fprint(dial(t, "udp", src.Addr("udp")), "<13>udp")
 	c := dial(t, "tcp", src.Addr("tcp"))
 	fmt.Fprint(c, "<13>tcp one\n<13>tcp two\n")
-	waitFor(t, func() bool {
+	sourcetest.Eventually(t, "3 messages read", func() bool {
 		return testutil.ToFloat64(src.m.messages["udp"])+testutil.ToFloat64(src.m.messages["tcp"]) == 3
-	}, "3 messages read")
-	if recs, _ := pub.records(); len(recs) != 0 {
+	})
+	if recs := pub.Records(); len(recs) != 0 {
 		t.Fatalf("published before the shutdown: %q", recs)
 	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	recs, _ := pub.records()
+	recs := pub.Records()
 	slices.Sort(recs)
 	if !slices.Equal(recs, []string{"<13>tcp one", "<13>tcp two", "<13>udp"}) {
 		t.Fatalf("records after shutdown %q", recs)
@@ -460,20 +396,23 @@ func TestListenError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := &reporter{}
-	err = src.Run(context.Background(), newFakePub(), rep)
-	if err == nil || !strings.Contains(err.Error(), "listen tcp "+ln.Addr().String()) || rep.last() == nil {
-		t.Fatalf("Run: %v (reported %v), want a listen error", err, rep.last())
+	rep := &sourcetest.Reporter{}
+	err = src.Run(context.Background(), &sourcetest.Publisher{}, rep)
+	if err == nil || !strings.Contains(err.Error(), "listen tcp "+ln.Addr().String()) || rep.Last() == nil {
+		t.Fatalf("Run: %v (reported %v), want a listen error", err, rep.Last())
 	}
 }
 
 func TestValidate(t *testing.T) {
-	certFile, keyFile, _ := testCerts(t)
+	c := testCerts(t)
+	certFile, keyFile := c.certFile, c.keyFile
 	tests := []struct{ in, want, err string }{
 		{in: `{"udp":"0.0.0.0:514"}`, want: `{"udp":"0.0.0.0:514"}`},
 		{in: `{"tcp":":6514","max_message_bytes":8192,"idle_timeout":"1m"}`, want: `{"tcp":":6514","max_message_bytes":8192,"idle_timeout":"1m0s"}`},
 		{in: fmt.Sprintf(`{"tls":"127.0.0.1:6514","tls_cert":%q,"tls_key":%q}`, certFile, keyFile), want: fmt.Sprintf(`{"tls":"127.0.0.1:6514","tls_cert":%q,"tls_key":%q}`, certFile, keyFile)},
 		{in: `{}`, err: "udp, tcp, tls: at least one listen address is required"},
+		{in: `{"udp":":514","tls_client_ca":"ca.pem"}`, err: "tls: required with tls_client_ca"},
+		{in: fmt.Sprintf(`{"tls":":6514","tls_cert":%q,"tls_key":%q,"tls_client_ca":%q}`, certFile, keyFile, keyFile), err: fmt.Sprintf("tls_client_ca: %s holds no PEM certificate", keyFile)},
 		{in: `{"udp":"514"}`, err: `udp: "514" is not a host:port address`},
 		{in: `{"tcp":"h:99999"}`, err: `tcp: "h:99999": port "99999" is not a number from 0 to 65535`},
 		{in: `{"tcp":":1","tls":":1","tls_cert":"c","tls_key":"k"}`, err: "tls: :1 is also the tcp address\ntls_cert, tls_key: open c: no such file or directory"},
