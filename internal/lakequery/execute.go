@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/pantherlabs/panther/internal/auth"
 	"github.com/pantherlabs/panther/internal/sqlengine"
 )
 
@@ -33,7 +34,12 @@ func (s *Service) Execute(ctx context.Context, req ExecuteRequest) (string, erro
 		return "", err
 	}
 	q := &Query{Kind: KindSQL, Name: req.Name, SQL: req.SQL, Database: db, IssuedBy: req.IssuedBy,
-		IsScheduled: req.IsScheduled, Limits: limits}
+		IsScheduled: req.IsScheduled, Limits: limits, can: req.Can}
+	if q.can == nil {
+		if p, ok := auth.PrincipalFrom(ctx); ok {
+			q.can = p.Role.Can
+		}
+	}
 	return s.start(ctx, q, s.sqlJob)
 }
 
@@ -198,7 +204,11 @@ func (s *Service) sqlJob(ctx context.Context, q *Query, w *resultWriter) error {
 // spillQuery runs sql through the sandbox and writes its rows to w, setting q's columns; it
 // returns the bytes the query read.
 func (s *Service) spillQuery(ctx context.Context, q *Query, w *resultWriter, sql, db string) (int64, error) {
-	rows, err := s.eng.QueryUntrusted(ctx, sql, sqlengine.QueryOptions{Database: db})
+	o := sqlengine.QueryOptions{Database: db}
+	if q.can != nil {
+		o.Can = func(p string) bool { return q.can(auth.Permission(p)) }
+	}
+	rows, err := s.eng.QueryUntrusted(ctx, sql, o)
 	if err != nil {
 		return 0, err
 	}

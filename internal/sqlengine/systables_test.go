@@ -2,6 +2,7 @@ package sqlengine_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -118,5 +119,63 @@ func TestSystemTables(t *testing.T) {
 	}
 	if err := eng.AddSystemTable(context.Background(), a.table()); err == nil {
 		t.Error("duplicate system table: no error")
+	}
+}
+
+// TestSystemTablePermission: a system table with a Permission is read through the sandbox
+// only by a caller that holds it, whatever name the query gives it.
+func TestSystemTablePermission(t *testing.T) {
+	a := &auditRows{rows: [][]any{{time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), "alice@example.com", "signIn", int64(1), []string{"a"}}}}
+	def := a.table()
+	def.Permission = "audit:read"
+	eng, _ := sandbox(t, sqlengine.Options{SystemTables: []sqlengine.SystemTable{def}})
+	run := func(q, db string, can func(string) bool) error {
+		rows, err := eng.QueryUntrusted(context.Background(), q, sqlengine.QueryOptions{Database: db, Can: can})
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		_, err = rows.ReadAll(context.Background())
+		return err
+	}
+	admin := func(p string) bool { return p == "audit:read" }
+	analyst := func(string) bool { return false }
+	for _, c := range []struct{ q, db string }{
+		{"SELECT * FROM panther_system.audit", ""},
+		{"SELECT * FROM panther_system.public.audit", ""},
+		{"SELECT * FROM panther_system.main.audit", ""},
+		{"SELECT * FROM audit", "panther_system"},
+		{"SELECT * FROM main.audit", "panther_system"},
+		{"SELECT * FROM public.audit", "panther_system.public"},
+		{"SELECT * FROM PANTHER_SYSTEM.Audit", ""},
+		{`SELECT * FROM "panther_system"."audit"`, ""},
+		{"SELECT p_log_type FROM panther_logs.custom_rich WHERE EXISTS (SELECT 1 FROM panther_system.audit)", ""},
+		{"WITH x AS (SELECT actor FROM panther_system.audit) SELECT * FROM x", ""},
+		{"SELECT * FROM panther_logs.custom_rich, LATERAL (SELECT actor FROM panther_system.audit) a", ""},
+	} {
+		for name, can := range map[string]func(string) bool{"nil": nil, "analyst": analyst} {
+			err := run(c.q, c.db, can)
+			var re *sqlengine.RefusedError
+			if !errors.As(err, &re) || !strings.Contains(re.Reason, "needs the audit:read permission") {
+				t.Errorf("%s (%s) as %s: %v, want a refusal naming audit:read", c.q, c.db, name, err)
+			}
+		}
+		if err := run(c.q, c.db, admin); err != nil {
+			t.Errorf("%s (%s) as admin: %v", c.q, c.db, err)
+		}
+	}
+	// Other tables, and the quarantine, need nothing; nor does a CTE that is merely named audit.
+	for _, q := range []string{"SELECT count(*) FROM panther_system.quarantine", "WITH audit AS (SELECT 1 AS x) SELECT * FROM audit"} {
+		if err := run(q, "", analyst); err != nil {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
+	// Statements that describe a table are refused as statements, before any permission.
+	for _, q := range []string{"SUMMARIZE panther_system.audit", "DESCRIBE panther_system.audit", "SHOW panther_system.audit", "FROM panther_system.audit"} {
+		err := run(q, "", analyst)
+		var re *sqlengine.RefusedError
+		if !errors.As(err, &re) {
+			t.Errorf("%s as analyst: %v, want a refusal", q, err)
+		}
 	}
 }

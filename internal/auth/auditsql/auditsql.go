@@ -28,6 +28,8 @@ func Table(s Scanner) sqlengine.SystemTable {
 		Description: "The audit log: every change and every sign-in (who, when, what, from where, and whether it succeeded)",
 		Columns:     cols,
 		AppendOnly:  true,
+		// The API's SQL shows the audit log only to whom the API shows it.
+		Permission: string(auth.AuditRead),
 		Rows: func(ctx context.Context, since string, emit func(row []any) error) (string, error) {
 			var after int64
 			if since != "" {
