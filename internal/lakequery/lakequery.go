@@ -129,8 +129,6 @@ type Query struct {
 	Search *IndicatorSearch
 	// TableMatches are an indicator search's hits per table, most hits first.
 	TableMatches []TableMatch
-
-	can func(auth.Permission) bool // what the issuer may read, while the query runs
 }
 
 // Done reports whether the query has ended.
@@ -165,10 +163,6 @@ type ExecuteRequest struct {
 	IssuedBy    Actor
 	IsScheduled bool
 	Limits      Limits
-	// Can reports whether the issuer holds a permission, for the tables that need one
-	// (panther_system.audit needs audit:read). nil takes the role of the principal in the
-	// context of Execute (auth.PrincipalFrom); without one, no such table can be read.
-	Can func(auth.Permission) bool
 }
 
 // ListInput filters and pages the history (Panther's DataLakeQueriesInput).

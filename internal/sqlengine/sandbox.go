@@ -401,10 +401,6 @@ type QueryOptions struct {
 	// Database is where unqualified table names resolve; default panther_logs. Panther's
 	// Snowflake-style names ("panther_logs.public") are accepted.
 	Database string
-	// Can reports whether the caller holds a permission (internal/auth's names, such as
-	// "audit:read"); a query that names a system table with a Permission the caller does
-	// not hold is refused. nil holds none.
-	Can func(permission string) bool
 }
 
 // ErrNotSandboxed is returned by QueryUntrusted on an engine opened without Sandbox.
@@ -428,18 +424,28 @@ func (e *Engine) QueryUntrusted(ctx context.Context, query string, o QueryOption
 	if err != nil {
 		return nil, err
 	}
-	for _, st := range e.systemTablesNamed(tables, db) {
-		if p := st.def.Permission; p != "" && (o.Can == nil || !o.Can(p)) {
-			return nil, &RefusedError{Reason: fmt.Sprintf("panther_system.%s needs the %s permission, which this caller does not have", st.def.Name, p)}
-		}
+	if err := e.allowNamed(ctx, tables); err != nil {
+		return nil, err
 	}
 	if err := e.Refresh(ctx); err != nil {
 		return nil, err
 	}
-	if err := e.loadNamed(ctx, tables, db); err != nil {
+	if err := e.loadNamed(ctx, qualify(tables, db)); err != nil {
 		return nil, err
 	}
 	return e.run(ctx, query, db, nil)
+}
+
+// qualify prefixes unqualified table names with the default database.
+func qualify(names []string, db string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		if !strings.Contains(n, ".") {
+			n = db + "." + n
+		}
+		out[i] = n
+	}
+	return out
 }
 
 // NormalizeDatabase returns the database a request names: one of Databases, given plainly or

@@ -30,14 +30,16 @@ type SystemTable struct {
 	// AppendOnly tables only ever gain rows (an audit log): before each query that names the
 	// table the engine asks for the rows after its cursor and appends them.
 	AppendOnly bool
-	// Permission, when set, is what a caller needs to read the table through QueryUntrusted
-	// (an internal/auth permission such as "audit:read"): a query that names the table is
-	// refused unless QueryOptions.Can grants it. The command line (Query) is not checked.
-	Permission string
 	// Version returns a token that changes whenever the rows change (a row count plus the
 	// last id, say); the table is reloaded when it differs from the last load. It is called
 	// before each query that names the table, so keep it cheap. Unused for AppendOnly tables.
 	Version func(ctx context.Context) (string, error)
+	// Allow, when set, decides whether an untrusted query (QueryUntrusted) may read the
+	// table: it is called with the query's context before a query that names the table runs,
+	// and a non-nil error refuses the query with the error's text as the reason. A table
+	// counts as named when any table name of the statement ends in its name, however
+	// qualified. Trusted queries (Query) are not asked.
+	Allow func(ctx context.Context) error
 }
 
 // Column is a column of a table: its name, DuckDB type and what it holds.
@@ -113,13 +115,23 @@ func (e *Engine) loadSystemTables(ctx context.Context, query string) error {
 	if err != nil {
 		return nil // the query itself reports the syntax error
 	}
-	return e.loadNamed(ctx, names, DefaultDatabase)
+	return e.loadNamed(ctx, names)
 }
 
-// loadNamed loads the system tables among the table names a query gives, with db the
-// database its unqualified names resolve in.
-func (e *Engine) loadNamed(ctx context.Context, names []string, db string) error {
-	for _, st := range e.systemTablesNamed(names, db) {
+// loadNamed loads the system tables among qualified table names.
+func (e *Engine) loadNamed(ctx context.Context, names []string) error {
+	for _, n := range names {
+		parts := strings.Split(strings.ToLower(n), ".")
+		table := parts[len(parts)-1]
+		if len(parts) > 1 && parts[0] != "panther_system" {
+			continue
+		}
+		e.sysMu.Lock()
+		st := e.sys[table]
+		e.sysMu.Unlock()
+		if st == nil {
+			continue
+		}
 		if err := e.loadSystemTable(ctx, st); err != nil {
 			return err
 		}
@@ -127,55 +139,36 @@ func (e *Engine) loadNamed(ctx context.Context, names []string, db string) error
 	return nil
 }
 
-// systemTablesNamed returns the registered system tables among table names as a query gives
-// them (table, schema.table, catalog.table or catalog.schema.table), with db the database
-// unqualified names resolve in.
-func (e *Engine) systemTablesNamed(names []string, db string) []*systemTable {
-	var out []*systemTable
+// allowNamed asks the Allow of each gated system table among the table names of an untrusted
+// statement. A name counts when its last part is the table's name, whatever precedes it, so
+// no qualification (main.audit, panther_system.public.audit) reaches a gated table's rows.
+func (e *Engine) allowNamed(ctx context.Context, names []string) error {
+	e.sysMu.Lock()
+	gated := make(map[string]func(context.Context) error)
+	for name, st := range e.sys {
+		if st.def.Allow != nil {
+			gated[name] = st.def.Allow
+		}
+	}
+	e.sysMu.Unlock()
+	if len(gated) == 0 {
+		return nil
+	}
 	for _, n := range names {
-		catalog, table := resolveTable(n, db)
-		if catalog != "panther_system" {
+		parts := strings.Split(strings.ToLower(n), ".")
+		allow := gated[parts[len(parts)-1]]
+		if allow == nil {
 			continue
 		}
-		e.sysMu.Lock()
-		st := e.sys[table]
-		e.sysMu.Unlock()
-		if st != nil {
-			out = append(out, st)
+		if err := allow(ctx); err != nil {
+			var refused *RefusedError
+			if errors.As(err, &refused) {
+				return err
+			}
+			return &RefusedError{Reason: err.Error()}
 		}
 	}
-	return out
-}
-
-// resolveTable returns the catalog and the table a name refers to, as DuckDB binds it in
-// database db: a two-part name is catalog.table when its first part is a catalog, else
-// schema.table in db.
-func resolveTable(name, db string) (catalog, table string) {
-	parts := strings.Split(strings.ToLower(name), ".")
-	table = parts[len(parts)-1]
-	switch len(parts) {
-	case 1:
-		return db, table
-	case 2:
-		if isCatalog(parts[0]) {
-			return parts[0], table
-		}
-		return db, table
-	}
-	return parts[0], table
-}
-
-func isCatalog(name string) bool {
-	switch name {
-	case "memory", "system", "temp":
-		return true
-	}
-	for _, d := range Databases {
-		if d == name {
-			return true
-		}
-	}
-	return false
+	return nil
 }
 
 // tableNames returns the qualified names of the tables a statement names, from DuckDB's
