@@ -34,6 +34,16 @@ type Config struct {
 	Metrics  Metrics  `yaml:"metrics"`
 	Delivery Delivery `yaml:"delivery"`
 	Reload   Reload   `yaml:"reload"`
+	Auth     Auth     `yaml:"auth"`
+}
+
+// Auth configures console sessions.
+type Auth struct {
+	SessionIdleTimeout Duration `yaml:"session_idle_timeout" doc:"a console session not used for this long ends"`
+	SessionMaxAge      Duration `yaml:"session_max_age" doc:"every console session ends this long after its sign-in"`
+	// SecureCookies marks the session cookie Secure when a TLS proxy is in front: the server
+	// itself speaks plain HTTP. It is on as well when url starts with https://.
+	SecureCookies bool `yaml:"secure_cookies" doc:"mark the session cookie Secure (behind a TLS-terminating proxy; also on when url is https://)"`
 }
 
 // Log configures the server's own logs.
@@ -114,6 +124,7 @@ func Default() Config {
 		HTTP:     HTTP{MaxBodyBytes: 16 << 20, ReadTimeout: Duration(60 * time.Second), IdleTimeout: Duration(120 * time.Second), ShutdownTimeout: Duration(30 * time.Second)},
 		Delivery: Delivery{Workers: 4},
 		Reload:   Reload{Interval: Duration(time.Second)},
+		Auth:     Auth{SessionIdleTimeout: Duration(12 * time.Hour), SessionMaxAge: Duration(7 * 24 * time.Hour)},
 	}
 }
 
@@ -156,6 +167,11 @@ func (c *Config) Validate() error {
 	atLeast("http.idle_timeout", c.HTTP.IdleTimeout, time.Second)
 	atLeast("http.shutdown_timeout", c.HTTP.ShutdownTimeout, time.Second)
 	atLeast("reload.interval", c.Reload.Interval, 10*time.Millisecond)
+	atLeast("auth.session_idle_timeout", c.Auth.SessionIdleTimeout, time.Minute)
+	atLeast("auth.session_max_age", c.Auth.SessionMaxAge, time.Minute)
+	if c.Auth.SessionIdleTimeout > c.Auth.SessionMaxAge {
+		bad("auth.session_idle_timeout", "%s is longer than auth.session_max_age (%s)", c.Auth.SessionIdleTimeout, c.Auth.SessionMaxAge)
+	}
 	if c.Queue.DedupWindow > c.Queue.MaxAge {
 		bad("queue.dedup_window", "%s is longer than queue.max_age (%s)", c.Queue.DedupWindow, c.Queue.MaxAge)
 	}

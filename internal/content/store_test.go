@@ -137,7 +137,7 @@ func TestInvalidChangeIsRefusedWithTheLoadersMessage(t *testing.T) {
 
 // patZip builds an archive the way panther_analysis_tool does: the files under their paths
 // relative to the working directory.
-func patZip(t *testing.T, files map[string]string) []byte {
+func patZip(t testing.TB, files map[string]string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
