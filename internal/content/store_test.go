@@ -15,7 +15,7 @@ import (
 	"github.com/pantherlabs/panther/internal/state"
 )
 
-func openStore(t *testing.T, opts Options) *Store {
+func openStore(t testing.TB, opts Options) *Store {
 	t.Helper()
 	db, err := state.Open(filepath.Join(t.TempDir(), "state.db"))
 	if err != nil {
