@@ -128,12 +128,50 @@ func (r iotestErr) Read([]byte) (int, error) { return 0, r.err }
 
 // FuzzEnvelopes frames arbitrary input and unwraps its envelopes: nothing panics, every
 // record has data, and a record that is not an envelope is returned as the reader framed it.
+func TestPages(t *testing.T) {
+	for _, c := range []struct{ name, in, want string }{
+		{"1password", `{"cursor":"aGk=","has_more":true,"items":[{"uuid":"A"},{"uuid":"B"}]}`,
+			`1:json:{"uuid":"A"}|1:json:{"uuid":"B"}`},
+		{"slack audit, pretty", "{\n  \"entries\": [\n    {\"id\": 1}\n  ],\n  \"response_metadata\": {\"next_cursor\": \"\"}\n}",
+			`1:json:{"id": 1}`},
+		{"slack access", `{"ok":true,"logins":[{"user_id":"U1"}],"paging":{"count":100,"total":1,"page":1,"pages":1}}`,
+			`1:json:{"user_id":"U1"}`},
+		{"box", `{"chunk_size":1,"next_stream_position":"123","entries":[{"type":"event"}]}`, `1:json:{"type":"event"}`},
+		{"google reports, last page", `{"kind":"admin#reports#activities","etag":"\"e\"","items":[{"kind":"admin#reports#activity"}]}`,
+			`1:json:{"kind":"admin#reports#activity"}`},
+		{"google activity record is a record", `{"kind":"admin#reports#activity","id":{},"events":[{"name":"login"}]}`,
+			`1:json:{"kind":"admin#reports#activity","id":{},"events":[{"name":"login"}]}`},
+		{"duo v1", `{"stat":"OK","response":[{"action":"user_update"}]}`, `1:json:{"action":"user_update"}`},
+		{"duo v2 nested", `{"stat":"OK","response":{"authlogs":[{"txid":"t"}],"metadata":{"next_offset":["1","t"],"total_objects":1}}}`,
+			`1:json:{"txid":"t"}`},
+		{"json:api", `{"data":[{"id":"1"}],"links":{"next":null},"jsonapi":{"version":"1.0"}}`, `1:json:{"id":"1"}`},
+		{"tines: a named list and meta", `{"audit_logs":[{"id":1}],"meta":{"next_page":null,"count":1}}`, `1:json:{"id":1}`},
+		{"onelogin: status and pagination", `{"status":{"code":200},"pagination":{"next_link":null},"data":[{"id":1}]}`, `1:json:{"id":1}`},
+		{"snyk rest: data.items", `{"jsonapi":{"version":"1.0"},"data":{"items":[{"event":"e"}]},"links":{}}`, `1:json:{"event":"e"}`},
+		{"empty page", `{"cursor":"x","has_more":false,"items":[]}` + "\n" + `{"a":1}`, `2:json:{"a":1}`},
+		{"no page member: a record", `{"data":[{"id":"1"}]}`, `1:json:{"data":[{"id":"1"}]}`},
+		{"other member: a record", `{"cursor":"x","items":[{"a":1}],"user":"u"}`, `1:json:{"cursor":"x","items":[{"a":1}],"user":"u"}`},
+		{"two lists: a record", `{"cursor":"x","items":[{"a":1}],"data":[{"b":1}]}`, `1:json:{"cursor":"x","items":[{"a":1}],"data":[{"b":1}]}`},
+		{"not objects: a record", `{"cursor":"x","items":["a"]}`, `1:json:{"cursor":"x","items":["a"]}`},
+		{"records in a page of lines", `{"cursor":"x","items":[{"a":1}]}` + "\n" + `{"cursor":"y","items":[{"a":2}]}`,
+			`1:json:{"a":1}|2:json:{"a":2}`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := strings.Join(unwrapAll(t, c.in), "|"); got != c.want {
+				t.Errorf("got  %s\nwant %s", got, c.want)
+			}
+		})
+	}
+}
+
 func FuzzEnvelopes(f *testing.F) {
 	f.Add([]byte(cwlData("g", `{"a":1}`, "text", "")))
 	f.Add([]byte(cwlData("g", "x") + cwlData("h", "y") + "\nline"))
 	f.Add([]byte(`{"messageType":"CONTROL_MESSAGE","logGroup":"","logEvents":[]}`))
 	f.Add([]byte(`{"messageType":"DATA_MESSAGE","logGroup":"g","logEvents":[{"message":1}]}`))
 	f.Add([]byte(`{"records":[` + cwlData("g", "m") + `,{"b":2}]}`))
+	f.Add([]byte(`{"cursor":"c","has_more":false,"items":[{"a":1},{"b":[2]}]}` + "\n" + `{"stat":"OK","response":{"authlogs":[{"x":1}],"metadata":{}}}`))
+	f.Add([]byte(`{"kind":"admin#reports#activities","items":[]} {"data":[{"a":1}],"links":{}} {"data":[1],"links":{}}`))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		o := Options{MaxRecordBytes: 1 << 12, KeepBytes: 64}
 		// What the envelopes should give: each framed record, or the messages of the ones
@@ -142,6 +180,15 @@ func FuzzEnvelopes(f *testing.F) {
 		one := &Envelopes{}
 		for _, rec := range mustFrame(t, in, o, nil) {
 			if rec.JSON && maybeCWLEnvelope(rec.Data) && one.unwrap(rec) {
+				want = append(want, one.pending...)
+				continue
+			}
+			if rec.JSON && !maybeCWLEnvelope(rec.Data) && maybePage(rec.Data) && one.unwrapPage(rec) {
+				for _, p := range one.pending {
+					if !json.Valid(p.Data) || p.Data[0] != '{' {
+						t.Fatalf("page record %q is not a JSON object", p.Data)
+					}
+				}
 				want = append(want, one.pending...)
 				continue
 			}
