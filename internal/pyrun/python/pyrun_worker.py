@@ -73,7 +73,11 @@ from panther_core.exceptions import (  # noqa: E402  pylint: disable=wrong-impor
     FunctionReturnTypeError,
     UnknownDestinationError,
 )
-from panther_core.immutable import json_encoder  # noqa: E402  pylint: disable=wrong-import-position
+from panther_core.immutable import (  # noqa: E402  pylint: disable=wrong-import-position
+    ImmutableCaseInsensitiveDict,
+    ImmutableList,
+    json_encoder,
+)
 
 
 def _open_progress(path):
@@ -693,7 +697,81 @@ def op_test(msg):
     return {"seq": msg["seq"], "results": results}
 
 
-HANDLERS = {"load": op_load, "eval": op_eval, "test": op_test}
+def _tag(value, depth=0):
+    """Encode a value with its exact type, for differential tests of compiled functions."""
+    if depth > 60:
+        return {"o": "deep"}
+    kind = type(value)
+    if value is None or kind is bool or kind is str:
+        return value
+    if kind is int:
+        return {"i": str(value)}
+    if kind is float:
+        return {"f": repr(value)}
+    if kind is PantherEvent:
+        return {"ev": _tag_items(value._container, depth)}  # pylint: disable=protected-access
+    if kind is ImmutableCaseInsensitiveDict:
+        return {"icd": _tag_items(value._container, depth)}  # pylint: disable=protected-access
+    if kind is ImmutableList:
+        return {"il": [_tag(v, depth + 1) for v in value._container]}  # pylint: disable=protected-access
+    if kind is dict:
+        return {"d": _tag_items(value, depth)}
+    if kind is list:
+        return {"l": [_tag(v, depth + 1) for v in value]}
+    if kind is tuple:
+        return {"t": [_tag(v, depth + 1) for v in value]}
+    if kind is set:
+        return {"s": [_tag(v, depth + 1) for v in value]}
+    if kind is frozenset:
+        return {"fs": [_tag(v, depth + 1) for v in value]}
+    return {"o": kind.__name__}
+
+
+def _tag_items(mapping, depth):
+    return [[_tag(k, depth + 1), _tag(v, depth + 1)] for k, v in mapping.items()]
+
+
+def op_call(msg):
+    """Call functions of a loaded detection on events, live style (no mocks), and return each
+    result with its exact type (or the exception class): the reference of the compiler's
+    differential tests."""
+    prog = PROG
+    prog[0] = msg["seq"]
+    prog[1] = NONE
+    prog[2] = NONE
+    prog[3] = 0
+    det = STATE["dets"][msg["det"]]
+    if det.error is not None:
+        return {"seq": msg["seq"], "setup_error": det.error}
+    fns = [getattr(det.module, name, None) for name in msg["fns"]]
+    dms_get = STATE["dms"].get
+    out = []
+    WATCHDOG.arm()
+    try:
+        for ei, raw in enumerate(msg["events"]):
+            prog[1] = ei
+            prog[2] = det.idx
+            row = []
+            log_type = raw.get("p_log_type")
+            model = dms_get(log_type) if isinstance(log_type, str) else None
+            for fn in fns:
+                event = PantherEvent._adopt(copy.deepcopy(raw), model)  # pylint: disable=protected-access
+                if fn is None:
+                    row.append({"exc": "AttributeError"})
+                    continue
+                try:
+                    with contextlib.redirect_stdout(io.StringIO()):
+                        row.append({"v": _tag(fn(event))})
+                except BaseException as exc:  # pylint: disable=broad-except
+                    row.append({"exc": type(exc).__name__})
+            out.append(row)
+    finally:
+        WATCHDOG.disarm()
+        prog[2] = NONE
+    return {"seq": msg["seq"], "results": out}
+
+
+HANDLERS = {"load": op_load, "eval": op_eval, "test": op_test, "call": op_call}
 
 
 def _read_exact(n):
