@@ -138,6 +138,10 @@ func buildDetection(e *entry, h Header) *Detection {
 	if d.Threshold <= 0 {
 		d.Threshold = 1
 	}
+	if d.Type == TypeCorrelationRule {
+		det, _ := r.get("Detection")
+		d.Correlation = buildCorrelation(det)
+	}
 	if rep, ok := r.get("Reports"); ok && rep.kind == mapNode {
 		d.Reports = make(map[string][]string, len(rep.keys))
 		for i, k := range rep.keys {

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"testing/fstest"
 
 	"github.com/pantherlabs/panther/internal/simpledetect"
 )
@@ -558,4 +559,11 @@ func fromSlash(p string) string {
 		return ""
 	}
 	return filepath.FromSlash(p)
+}
+
+// LoadBytes loads the analysis items of one spec given as bytes (a YAML document sent to the
+// API, for instance); name is the file name problems are reported with. A Filename the spec
+// names cannot be found: such specs are invalid.
+func LoadBytes(name string, data []byte, opts Options) (*Collection, error) {
+	return LoadFS(fstest.MapFS{name: &fstest.MapFile{Data: data}}, "", opts)
 }

@@ -189,20 +189,6 @@ var correlationSchema = &schema{
 	},
 }
 
-// chkCorrelationDetection applies the JSON-schema layer: Detection is a
-// list of mappings.
-func chkCorrelationDetection(c *check, n *node, path string) {
-	if n.kind != seqNode {
-		c.add(n.line, path, "expected a list, got %s", kindName(n))
-		return
-	}
-	for i, it := range n.items {
-		if it.kind != mapNode {
-			c.add(it.line, joinIndex(path, i), "expected a mapping, got %s", kindName(it))
-		}
-	}
-}
-
 var globalSchema = &schema{
 	what: "a global",
 	fields: []field{

@@ -110,7 +110,9 @@ type Detection struct {
 	// nothing to compile.
 	Simple *simpledetect.Detection
 	// Filters is the compiled InlineFilters, nil when there are none.
-	Filters                   *simpledetect.Filter
+	Filters *simpledetect.Filter
+	// Correlation is a correlation rule's Detection, nil for other detections.
+	Correlation               *Correlation
 	AutoRemediationID         string
 	AutoRemediationParameters any
 	ActionDelaySeconds        int

@@ -125,11 +125,11 @@ func TestJSONByKeys(t *testing.T) {
 		`{"a":"gamma","b":2}`,       // Alpha and Gamma tie; Alpha first by name
 		`{"a":"x","c":"y","d":"z"}`, // Beta
 		`{"a":"x"}`,                 // all declare a; tie on keys: Alpha (1 required) = Beta = Gamma; name
-		`{"b":1}`,                   // a is required everywhere
+		`{"b":1}`,                   // a is required everywhere: Alpha declares b and is named
 		`{"zzz":1}`,
 	)
 	want := []string{"Test.Alpha", "Test.Beta", "Test.Alpha", "Test.Beta", "Test.Alpha",
-		"FAIL: no enabled JSON log type has the keys of this record (b)",
+		"FAIL: Test.Alpha: field a: required field is missing",
 		"FAIL: no enabled JSON log type has the keys of this record (zzz)"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -146,11 +146,41 @@ func TestJSONFallsThroughToNextCandidate(t *testing.T) {
 	if got[0] != "Test.Beta" {
 		t.Errorf("got %v", got)
 	}
-	// Every reason is reported when nothing accepts.
+	// Every reason is reported when nothing accepts, the type that got furthest first: Gamma
+	// read the record up to b, Alpha failed at a.
 	c = classify.New(all(r, "Test.Alpha", "Test.Gamma"), &decode.Decoder{Arena: &event.Arena{}})
-	_, fail := c.Classify(rec(`{"a":"x","b":"x"}`))
-	if fail == nil || fail.Error() != `Test.Alpha: field b: expected an integer (int), got "x"; Test.Gamma: field a: value "x" is not one of the allowed values` {
+	_, fail := c.Classify(rec(`{"a":"x","b":["x"]}`))
+	if fail == nil || fail.Error() != `Test.Alpha: field b: expected a int, got an array; Test.Gamma: field a: value "x" is not one of the allowed values` {
 		t.Errorf("fail = %v", fail)
+	}
+}
+
+// TestWarnedAcceptsOnlyWithoutCleanRival: a type that accepts a record only by dropping a
+// malformed value loses to a type of its tier that accepts it as it is, and wins otherwise.
+func TestWarnedAcceptsOnlyWithoutCleanRival(t *testing.T) {
+	r := registry(t)
+	d := &decode.Decoder{Arena: &event.Arena{}}
+	c := classify.New(all(r, "Test.Alpha", "Test.Gamma"), d)
+	res, fail := c.Classify(rec(`{"a":"x","b":"x"}`))
+	if fail != nil || res.LogType.Name != "Test.Alpha" {
+		t.Fatalf("got %v %v", res.LogType, fail)
+	}
+	if w := d.Warnings(); len(w) != 1 || w[0].Field != "b" || w[0].Value != "x" {
+		t.Errorf("warnings %q", w)
+	}
+	// Alpha and Beta both declare a; Beta has no b and takes c, Alpha has b... With b
+	// malformed, Alpha accepts with a warning; Beta (same tier: one unknown key each) accepts
+	// cleanly and wins.
+	c = classify.New(all(r, "Test.Alpha", "Test.Beta"), d)
+	res, fail = c.Classify(rec(`{"a":"x","b":"not-int","c":"y"}`))
+	if fail != nil || res.LogType.Name != "Test.Beta" || len(d.Warnings()) != 0 {
+		t.Fatalf("got %v %v %q", res.LogType, fail, d.Warnings())
+	}
+	// When the clean rival is of a worse tier, the warned type keeps the record, decoded
+	// again with its warnings and indicators.
+	res, fail = c.Classify(rec(`{"a":"x","b":"not-int"}`))
+	if fail != nil || res.LogType.Name != "Test.Alpha" || len(d.Warnings()) != 1 {
+		t.Fatalf("got %v %v %q", res.LogType, fail, d.Warnings())
 	}
 }
 
@@ -161,9 +191,11 @@ func TestTextAdaptiveOrder(t *testing.T) {
 	// "k=a v=1" only Kv accepts; it then has penalty 0 and is tried first, and the others have
 	// penalty 2. Csv still wins the next "x,y" over Words (same penalty 2, name).
 	// A line only Words accepts ("x,y" with no... ) -- csv accepts any 2-column line.
-	got := classifyAll(t, c, "x,y", "k=a v=1", "x,y", "a,b,c", "k=a v=notint")
+	got := classifyAll(t, c, "x,y", "k=a v=1", "x,y", "a,b,c", "k=a v=notint", "k=a")
 	want := []string{"Test.Csv", "Test.Kv", "Test.Csv",
-		"FAIL: Test.Csv: ", "FAIL: "}
+		"FAIL: Test.Words: regex: at offset 3: expected the end of the line; Test.Csv: ",
+		"FAIL: Test.Kv: field v: expected an integer (int), got \"notint\"; Test.Words: regex: at offset 1",
+		"FAIL: Test.Kv: fastmatch: match[0]: at offset 2: "}
 	for i := range want {
 		if !strings.HasPrefix(got[i], want[i]) {
 			t.Errorf("line %d: got %q, want prefix %q", i+1, got[i], want[i])
@@ -171,7 +203,7 @@ func TestTextAdaptiveOrder(t *testing.T) {
 	}
 	// The same lines in the same order give the same result (determinism).
 	c2 := classify.New(all(r, "Test.Kv", "Test.Words", "Test.Csv"), &decode.Decoder{Arena: &event.Arena{}})
-	got2 := classifyAll(t, c2, "x,y", "k=a v=1", "x,y", "a,b,c", "k=a v=notint")
+	got2 := classifyAll(t, c2, "x,y", "k=a v=1", "x,y", "a,b,c", "k=a v=notint", "k=a")
 	if strings.Join(got, "|") != strings.Join(got2, "|") {
 		t.Errorf("order of types changed the result:\n%v\n%v", got, got2)
 	}

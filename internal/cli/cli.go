@@ -47,9 +47,12 @@ func commands() []command {
 		{"query", "run SQL over the lake", runQuery},
 		{"schemas", "list, show and test log schemas", runSchemas},
 		{"test", "run detection unit tests (panther_analysis_tool compatible)", runTest},
-		{"detections", "upload and list detection content", runDetections},
+		{"detections", "upload, list and export detection content", runDetections},
 		{"alerts", "list, show, triage and deliver alerts", runAlerts},
 		{"destinations", "configure where alerts are delivered", runDestinations},
+		{"users", "add, list, update and remove console users; reset passwords and MFA", runUsers},
+		{"tokens", "create, list and revoke API tokens", runTokens},
+		{"audit", "show the audit log of changes and sign-ins", runAudit},
 	}
 }
 

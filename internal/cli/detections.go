@@ -1,8 +1,8 @@
 package cli
 
 import (
+	"archive/zip"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -12,23 +12,52 @@ import (
 	"text/tabwriter"
 
 	"github.com/pantherlabs/panther/internal/analysis"
+	"github.com/pantherlabs/panther/internal/content"
+	"github.com/pantherlabs/panther/internal/state"
 )
 
-// storedDetections is where `panther detections upload` keeps content in a data dir.
-func storedDetections(dataDir string) string { return filepath.Join(dataDir, "detections") }
+// legacyDetections is where older versions kept uploaded content; the content store imports
+// it once.
+func legacyDetections(dataDir string) string { return filepath.Join(dataDir, "detections") }
+
+// openContent opens the data dir's detection content store; close the returned database.
+func openContent(ctx context.Context, dataDir string) (*content.Store, io.Closer, error) {
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return nil, nil, err
+	}
+	db, err := state.Open(state.Path(dataDir))
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := content.Open(ctx, db, content.Options{LegacyDir: legacyDetections(dataDir)})
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return st, db, nil
+}
 
 // loadDetections loads content from dir (or the data dir's stored content when dir is empty).
 // Invalid specs are reported on w and skipped. It returns nil when there is no content.
-func loadDetections(dataDir, dir string, w io.Writer) (*analysis.Collection, error) {
+func loadDetections(ctx context.Context, dataDir, dir string, w io.Writer) (*analysis.Collection, error) {
+	var col *analysis.Collection
 	if dir == "" {
-		dir = storedDetections(dataDir)
-		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		st, closer, err := openContent(ctx, dataDir)
+		if err != nil {
+			return nil, err
+		}
+		defer closer.Close()
+		if col, err = st.Load(ctx); err != nil {
+			return nil, err
+		}
+		if len(col.Specs) == 0 && len(col.Invalid) == 0 {
 			return nil, nil
 		}
-	}
-	col, err := analysis.Load(dir, analysis.Options{})
-	if err != nil {
-		return nil, err
+	} else {
+		var err error
+		if col, err = analysis.Load(dir, analysis.Options{}); err != nil {
+			return nil, err
+		}
 	}
 	for _, inv := range col.Invalid {
 		for _, p := range inv.Problems {
@@ -40,21 +69,24 @@ func loadDetections(dataDir, dir string, w io.Writer) (*analysis.Collection, err
 
 func runDetections(ctx context.Context, env *Env, args []string) int {
 	if len(args) == 0 {
-		fmt.Fprintln(env.Stderr, "Usage: panther detections upload|list [flags]")
+		fmt.Fprintln(env.Stderr, "Usage: panther detections upload|list|export [flags]")
 		return ExitUsage
 	}
 	switch args[0] {
 	case "upload":
-		return detectionsUpload(env, args[1:])
+		return detectionsUpload(ctx, env, args[1:])
 	case "list":
-		return detectionsList(env, args[1:])
+		return detectionsList(ctx, env, args[1:])
+	case "export":
+		return detectionsExport(ctx, env, args[1:])
 	}
-	fmt.Fprintf(env.Stderr, "panther detections: unknown subcommand %q (expected upload or list)\n", args[0])
+	fmt.Fprintf(env.Stderr, "panther detections: unknown subcommand %q (expected upload, list or export)\n", args[0])
 	return ExitUsage
 }
 
 // detectionsUpload validates content and stores it in the data dir, replacing what was there.
-func detectionsUpload(env *Env, args []string) int {
+// A server running on the data dir picks it up within seconds.
+func detectionsUpload(ctx context.Context, env *Env, args []string) int {
 	f := newFlags(env, "detections upload", "detections upload [--data-dir D] DIR|ZIP").withDataDir()
 	arg, code, ok := f.parseOne(args)
 	if !ok {
@@ -70,8 +102,21 @@ func detectionsUpload(env *Env, args []string) int {
 		}
 		return errorf(env, "detections upload: %d invalid specs; nothing was uploaded", len(col.Invalid))
 	}
-	dst := storedDetections(f.DataDir())
-	if err := replaceDir(arg, dst); err != nil {
+	fsys, closeFS, err := sourceFS(arg)
+	if err != nil {
+		return errorf(env, "detections upload: %v", err)
+	}
+	defer closeFS()
+	items, err := content.ItemsFromCollection(col, fsys)
+	if err != nil {
+		return errorf(env, "detections upload: %v", err)
+	}
+	st, closer, err := openContent(ctx, f.DataDir())
+	if err != nil {
+		return errorf(env, "detections upload: %v", err)
+	}
+	defer closer.Close()
+	if _, err := st.Upload(ctx, items, true, false, "cli:"+osUser()); err != nil {
 		return errorf(env, "detections upload: %v", err)
 	}
 	counts := map[analysis.AnalysisType]int{}
@@ -85,59 +130,34 @@ func detectionsUpload(env *Env, args []string) int {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[t], t))
 		}
 	}
-	fmt.Fprintf(env.Stdout, "uploaded %s to %s\n", strings.Join(parts, ", "), dst)
+	v, _ := st.Version(ctx)
+	fmt.Fprintf(env.Stdout, "uploaded %s to %s (content version %s)\n", strings.Join(parts, ", "), f.DataDir(), v)
 	return ExitOK
 }
 
-// replaceDir copies src (a directory or a .zip file) to dst through a temporary directory
-// renamed into place, so that dst is never half written.
-func replaceDir(src, dst string) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dst), ".upload-")
+// sourceFS opens a directory or a .zip file as a file system.
+func sourceFS(p string) (fs.FS, func(), error) {
+	info, err := os.Stat(p)
 	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	info, err := os.Stat(src)
-	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if info.IsDir() {
-		err = os.CopyFS(tmp, os.DirFS(src))
-	} else {
-		err = copyFile(src, filepath.Join(tmp, filepath.Base(src)))
+		return os.DirFS(p), func() {}, nil
 	}
+	zr, err := zip.OpenReader(p)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	old := dst + ".old"
-	os.RemoveAll(old)
-	if err := os.Rename(dst, old); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	if err := os.Rename(tmp, dst); err != nil {
-		return err
-	}
-	return os.RemoveAll(old)
+	return zr, func() { zr.Close() }, nil
 }
 
-func copyFile(src, dst string) error {
-	data, err := os.ReadFile(src)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(dst, data, 0o644)
-}
-
-func detectionsList(env *Env, args []string) int {
+func detectionsList(ctx context.Context, env *Env, args []string) int {
 	f := newFlags(env, "detections list", "detections list [--data-dir D] [--path DIR]").withDataDir()
 	path := f.String("path", "", "list the content of DIR instead of the stored detections")
 	if _, code, ok := f.parse(args); !ok {
 		return code
 	}
-	col, err := loadDetections(f.DataDir(), *path, env.Stderr)
+	col, err := loadDetections(ctx, f.DataDir(), *path, env.Stderr)
 	if err != nil {
 		return errorf(env, "detections list: %v", err)
 	}
@@ -161,5 +181,24 @@ func detectionsList(env *Env, args []string) int {
 		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\t%s\n", d.ID, d.Type, d.Enabled, d.Severity, kind, strings.Join(targets, ","))
 	}
 	tw.Flush()
+	return ExitOK
+}
+
+// detectionsExport writes the stored content as a panther-analysis tree, for `panther test`.
+func detectionsExport(ctx context.Context, env *Env, args []string) int {
+	f := newFlags(env, "detections export", "detections export [--data-dir D] DIR").withDataDir()
+	dir, code, ok := f.parseOne(args)
+	if !ok {
+		return code
+	}
+	st, closer, err := openContent(ctx, f.DataDir())
+	if err != nil {
+		return errorf(env, "detections export: %v", err)
+	}
+	defer closer.Close()
+	if err := st.Export(ctx, dir); err != nil {
+		return errorf(env, "detections export: %v", err)
+	}
+	fmt.Fprintf(env.Stdout, "exported the stored detections to %s (test them with: panther test %s)\n", dir, dir)
 	return ExitOK
 }

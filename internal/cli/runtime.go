@@ -82,7 +82,7 @@ func startDetections(ctx context.Context, dataDir string, c detectionConfig, st 
 	if c.off {
 		return nil, nil
 	}
-	col, err := loadDetections(dataDir, c.dir, log)
+	col, err := loadDetections(ctx, dataDir, c.dir, log)
 	if err != nil || col == nil {
 		return nil, err
 	}

@@ -179,7 +179,7 @@ func schemasTest(ctx context.Context, env *Env, args []string) int {
 		nErrors += len(b.Quarantine)
 		return nil
 	})
-	p, err := ingest.New(ingest.Options{Types: []*logtypes.LogType{t}, Sinks: []ingest.Sink{printer}, Workers: 1, Stdin: env.Stdin, ExplainErrors: true})
+	p, err := ingest.New(ingest.Options{Types: []*logtypes.LogType{t}, Sinks: []ingest.Sink{printer}, Workers: 1, Stdin: env.Stdin})
 	if err != nil {
 		return errorf(env, "schemas test: %v", err)
 	}

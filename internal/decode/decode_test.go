@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -129,6 +130,9 @@ func TestJSON(t *testing.T) {
 		{`{"arr":"single.com"}`, `{"arr":["single.com"]}`},
 		{`{"arr":[]}`, `{"arr":[]}`},
 		{`{"arr":["a",null]}`, `{"arr":["a",null]}`},
+		{`{"objs":{"n":1}}`, `{"objs":[{"n":1}]}`},
+		{`{"i":"-","t":" - ","b":"-","f":"-"}`, `{}`},
+		{`{"t":" 2021-05-01T10:00:00Z\t"}`, `{"t":"2021-05-01 10:00:00.000000000"}`},
 		{`{"objs":[{"n":1},{"n":2,"m":3},{}]}`, `{"objs":[{"n":1},{"n":2},{}]}`},
 		{`{"kind":"a","nope":"ok"}`, `{"kind":"a","nope":"ok"}`},
 		{`{"emb":"{\"x\": 5}"}`, `{"emb":{"x":5}}`},
@@ -161,26 +165,21 @@ func TestJSONErrors(t *testing.T) {
 		{`{"s":"x}`, "expected the end of a string"},
 		{`{"s" "x"}`, "expected ':' after an object key"},
 		{`{"s":"x"} junk`, "unexpected data after the JSON object"},
-		{`{"i":"abc"}`, `field i: expected an integer (int), got "abc"`},
-		{`{"i":3000000000}`, "field i: integer 3000000000 out of range for int"},
-		{`{"small":40000}`, "field small: integer 40000 out of range for smallint"},
-		{`{"i":1.5}`, `field i: expected an integer (int), got "1.5"`},
 		{`{"i":[1]}`, "field i: expected a int, got an array"},
 		{`{"s":{"a":1}}`, "field s: expected a string, got an object"},
 		{`{"s":["a"]}`, "field s: expected a string, got an array"},
-		{`{"objs":{"n":1}}`, "field objs: expected an array, got an object"},
 		{`{"arr":{"x":1}}`, "field arr: expected an array, got an object"},
-		{`{"b":"maybe"}`, `field b: expected a boolean, got "maybe"`},
-		{`{"f":"NaN"}`, `field f: expected a float`},
-		{`{"t":"yesterday"}`, "field t:"},
-		{`{"t":true}`, "field t: expected a timestamp, got a boolean"},
 		{`{"o":{}}`, "field o.req: required field is missing"},
 		{`{"o":{"req":null}}`, "field o.req: required field is missing"},
 		{`{"o":[]}`, "field o: expected an object, got an array"},
-		{`{"objs":[{"n":1},{"n":"x"}]}`, `field objs[1].n: expected an integer (int), got "x"`},
+		{`{"t":{}}`, "field t: expected a timestamp, got an object"},
+		{`{"i":{"a":1}}`, "field i: expected a int, got an object"},
+		{`{"arr":[{"a":1}]}`, "field arr[0]: expected a string, got an object"},
+		{`{"objs":[[{"n":1}]]}`, "field objs[0]: expected an object, got an array"},
+		{`{"objs":"x"}`, "field objs: expected an array, got a string"},
+		{`{"emb":"[1]"}`, "field emb: expected an object, got an array"},
 		{`{"kind":"c"}`, `field kind: value "c" is not one of the allowed values`},
 		{`{"nope":"bad"}`, `field nope: value "bad" is denied`},
-		{`{"emb":"{\"x\":}"}`, "field emb.x: expected a value"},
 		{`{"j":{"a":}}`, "expected a value"},
 		{`{"x":01}`, "expected ',' or '}'"},
 		{`{"x":-}`, "expected a digit"},
@@ -199,6 +198,122 @@ func TestJSONErrors(t *testing.T) {
 		if !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s:\n got %v\nwant %q", tt.in, err, tt.want)
 		}
+	}
+}
+
+// requiredYAML has required scalar fields: their malformed values fail the record.
+const requiredYAML = `version: 0
+schema: Custom.Required
+fields:
+  - {name: n, type: int, required: true}
+  - {name: t, type: timestamp, timeFormat: rfc3339, required: true}
+  - name: o
+    type: object
+    fields:
+      - {name: when, type: timestamp, timeFormat: rfc3339, required: true}
+      - {name: count, type: int}
+`
+
+// TestMalformedValues checks that a malformed value of an optional field is dropped with a
+// warning (path, raw value, expectation), and that one of a required field fails the record.
+func TestMalformedValues(t *testing.T) {
+	lt := compile(t, schemaYAML)
+	tests := []struct {
+		in, want string
+		warnings []event.Warning
+	}{
+		{`{"s":"x","i":"12 ms"}`, `{"s":"x"}`, []event.Warning{{Field: "i", Value: "12 ms", Error: "expected an integer (int)"}}},
+		{`{"i":3000000000,"small":40000}`, `{}`, []event.Warning{
+			{Field: "i", Value: "3000000000", Error: "integer out of range for int"},
+			{Field: "small", Value: "40000", Error: "integer out of range for smallint"}}},
+		{`{"i":1.5,"b":"maybe","f":"NaN"}`, `{}`, []event.Warning{
+			{Field: "i", Value: "1.5", Error: "expected an integer (int)"},
+			{Field: "b", Value: "maybe", Error: "expected a boolean"},
+			{Field: "f", Value: "NaN", Error: "expected a float"}}},
+		{`{"t":"yesterday"}`, `{}`, []event.Warning{{Field: "t", Value: "yesterday",
+			Error: `expected a timestamp in the format rfc3339 (expected a 4-digit year at offset 0, found "yesterday")`}}},
+		{`{"t":true,"s":"k"}`, `{"s":"k"}`, []event.Warning{{Field: "t", Value: "true", Error: "expected a timestamp"}}},
+		{`{"objs":[{"n":1},{"n":"x"},{"n":"2"}]}`, `{"objs":[{"n":1},{},{"n":2}]}`, []event.Warning{
+			{Field: "objs[1].n", Value: "x", Error: "expected an integer (int)"}}},
+		{`{"o":{"req":"r","email":"e"},"emb":"{\"x\":\"five\"}"}`, `{"o":{"req":"r","email":"e"},"emb":{}}`, []event.Warning{
+			{Field: "emb.x", Value: "five", Error: "expected an integer (int)"}}},
+		{`{"emb":"{\"x\":}"}`, `{}`, []event.Warning{{Field: "emb", Value: `{"x":}`, Error: "expected a string holding JSON (object)"}}},
+		{`{"emb":"not json"}`, `{}`, []event.Warning{{Field: "emb", Value: "not json", Error: "expected a string holding JSON (object)"}}},
+		{`{"@meta":"m","i":"x"}`, `{"at_sign_meta":"m"}`, []event.Warning{{Field: "i", Value: "x", Error: "expected an integer (int)"}}},
+	}
+	for _, tt := range tests {
+		d := &decode.Decoder{Arena: &event.Arena{}}
+		v, err := d.JSON(lt.Root, []byte(tt.in))
+		if err != nil {
+			t.Errorf("%s: %v", tt.in, err)
+			continue
+		}
+		if got := string(event.AppendValue(nil, &v, lt.Root)); got != tt.want {
+			t.Errorf("%s:\n got %s\nwant %s", tt.in, got, tt.want)
+		}
+		if got := d.Warnings(); !reflect.DeepEqual(got, tt.warnings) {
+			t.Errorf("%s: warnings\n got %q\nwant %q", tt.in, got, tt.warnings)
+		}
+	}
+	// A list of scalars drops its malformed elements.
+	lt2 := compile(t, `version: 0
+schema: Custom.Ints
+fields:
+  - {name: ports, type: array, element: {type: int}}
+`)
+	d := &decode.Decoder{Arena: &event.Arena{}}
+	v, err := d.JSON(lt2.Root, []byte(`{"ports":[80,"http",443,"x"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(event.AppendValue(nil, &v, lt2.Root)); got != `{"ports":[80,443]}` {
+		t.Errorf("got %s", got)
+	}
+	want := []event.Warning{{Field: "ports[1]", Value: "http", Error: "expected an integer (int)"},
+		{Field: "ports[3]", Value: "x", Error: "expected an integer (int)"}}
+	if got := d.Warnings(); !reflect.DeepEqual(got, want) {
+		t.Errorf("warnings %q, want %q", got, want)
+	}
+	// The next record starts without warnings.
+	if _, err := d.JSON(lt2.Root, []byte(`{"ports":[1]}`)); err != nil || d.Warnings() != nil {
+		t.Errorf("err %v, warnings %q", err, d.Warnings())
+	}
+	// Past MaxWarnings, one last warning counts the rest.
+	var b strings.Builder
+	b.WriteString(`{"ports":[`)
+	for i := 0; i < decode.MaxWarnings+5; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`"x"`)
+	}
+	b.WriteString(`]}`)
+	if _, err := d.JSON(lt2.Root, []byte(b.String())); err != nil {
+		t.Fatal(err)
+	}
+	ws := d.Warnings()
+	if len(ws) != decode.MaxWarnings+1 || ws[len(ws)-1].Error != "5 more malformed values were dropped" {
+		t.Errorf("%d warnings, last %q", len(ws), ws[len(ws)-1])
+	}
+
+	// Required fields still decide.
+	req := compile(t, requiredYAML)
+	for _, tt := range []struct{ in, want string }{
+		{`{"n":"12 ms","t":"2021-01-01T00:00:00Z"}`, `field n: expected an integer (int), got "12 ms"`},
+		{`{"n":1,"t":"soon"}`, `field t: expected a timestamp in the format rfc3339 (expected a 4-digit year at offset 0, found "soon")`},
+		{`{"n":1,"t":"2021-01-01T00:00:00Z","o":{"when":"x"}}`, `field o.when: expected a timestamp in the format rfc3339 (expected a 4-digit year at offset 0, found "x")`},
+	} {
+		_, err := d.JSON(req.Root, []byte(tt.in))
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("%s:\n got %v\nwant %s", tt.in, err, tt.want)
+		}
+	}
+	v, err = d.JSON(req.Root, []byte(`{"n":1,"t":"2021-01-01T00:00:00Z","o":{"when":"2021-01-01T00:00:00Z","count":"many"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Warnings(); len(got) != 1 || got[0].Field != "o.count" {
+		t.Errorf("warnings %q", got)
 	}
 }
 
@@ -253,10 +368,28 @@ func TestFields(t *testing.T) {
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
-	if _, err := d.Fields(lt.Root, []textparse.Field{{Name: "i", Value: "x"}}); err == nil || !strings.Contains(err.Error(), "field i:") {
+	// Malformed values of optional fields are dropped with warnings.
+	v, err = d.Fields(lt.Root, []textparse.Field{{Name: "s", Value: "kept"}, {Name: "i", Value: "x"},
+		{Name: "o", Value: "not json"}, {Name: "t", Value: " 2020-01-01T00:00:00Z "}, {Name: "b", Value: "-"},
+		{Name: "objs", Value: `[{"n":"one"}]`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(event.AppendValue(nil, &v, lt.Root)); got != `{"s":"kept","t":"2020-01-01 00:00:00.000000000","objs":[{}]}` {
+		t.Errorf("got %s", got)
+	}
+	wantW := []event.Warning{{Field: "i", Value: "x", Error: "expected an integer (int)"},
+		{Field: "o", Value: "not json", Error: "expected JSON text (object)"},
+		{Field: "objs[0].n", Value: "one", Error: "expected an integer (int)"}}
+	if got := d.Warnings(); !reflect.DeepEqual(got, wantW) {
+		t.Errorf("warnings\n got %q\nwant %q", got, wantW)
+	}
+	// A shape error is still an error.
+	if _, err := d.Fields(lt.Root, []textparse.Field{{Name: "o", Value: "[1]"}}); err == nil || !strings.Contains(err.Error(), "field o: expected an object") {
 		t.Errorf("err = %v", err)
 	}
-	if _, err := d.Fields(lt.Root, []textparse.Field{{Name: "o", Value: "not json"}}); err == nil || !strings.Contains(err.Error(), "field o:") {
+	req := compile(t, requiredYAML)
+	if _, err := d.Fields(req.Root, []textparse.Field{{Name: "n", Value: "x"}, {Name: "t", Value: "2020-01-01T00:00:00Z"}}); err == nil || err.Error() != `field n: expected an integer (int), got "x"` {
 		t.Errorf("err = %v", err)
 	}
 }

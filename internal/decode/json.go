@@ -3,8 +3,10 @@ package decode
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"math"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
@@ -12,11 +14,12 @@ import (
 	"github.com/pantherlabs/panther/internal/event"
 	"github.com/pantherlabs/panther/internal/indicators"
 	"github.com/pantherlabs/panther/internal/logschema"
+	"github.com/pantherlabs/panther/internal/timefmt"
 )
 
 // JSON decodes data, one JSON object, as the object type t.
 func (d *Decoder) JSON(t *logschema.Type, data []byte) (event.Value, error) {
-	d.Indicators.Reset()
+	d.resetRecord()
 	s := jsonState{d: d, data: data}
 	s.ws()
 	if s.i >= len(data) || data[s.i] != '{' {
@@ -108,7 +111,11 @@ func (s *jsonState) object(t *logschema.Type) (event.Value, error) {
 	s.ws()
 	if s.i < len(s.data) && s.data[s.i] == '}' {
 		s.i++
-		return event.Value{Kind: event.Object, Items: items}, checkRequired(t, items)
+		if err := checkRequired(t, items); err != nil {
+			atValue(err, s.i)
+			return event.Value{}, err
+		}
+		return event.Value{Kind: event.Object, Items: items}, nil
 	}
 	for {
 		s.ws()
@@ -130,9 +137,25 @@ func (s *jsonState) object(t *logschema.Type) (event.Value, error) {
 		s.ws()
 		if idx := t.FieldIndex(key); idx >= 0 {
 			f := t.Fields[idx]
+			mark, start := len(s.d.warns), s.i
 			v, err := s.value(f.Type)
 			if err != nil {
-				return event.Value{}, in(err, f.Name)
+				atValue(err, start)
+			}
+			switch {
+			case err == nil:
+				if len(s.d.warns) > mark {
+					s.d.within(mark, f.Column)
+				}
+			case f.Required:
+				return event.Value{}, required(err, f.Name)
+			default:
+				e := asMalformed(err)
+				if e == nil {
+					return event.Value{}, in(err, f.Name)
+				}
+				s.d.drop(e, f.Column)
+				v = event.Value{}
 			}
 			items[idx] = v
 		} else if err := s.skip(); err != nil {
@@ -147,10 +170,22 @@ func (s *jsonState) object(t *logschema.Type) (event.Value, error) {
 			s.i++
 		case '}':
 			s.i++
-			return event.Value{Kind: event.Object, Items: items}, checkRequired(t, items)
+			if err := checkRequired(t, items); err != nil {
+				atValue(err, s.i)
+				return event.Value{}, err
+			}
+			return event.Value{Kind: event.Object, Items: items}, nil
 		default:
 			return event.Value{}, s.expected("',' or '}'")
 		}
+	}
+}
+
+// atValue gives err, if it is an *Error without a position, the position of the value it is
+// about (for the closeness of quarantine reasons).
+func atValue(err error, at int) {
+	if e, ok := err.(*Error); ok && e.Offset < 0 {
+		e.Offset = at
 	}
 }
 
@@ -169,12 +204,22 @@ func (s *jsonState) array(t *logschema.Type) (event.Value, error) {
 	}
 	for n := 0; ; n++ {
 		s.ws()
+		mark := len(s.d.warns)
 		v, err := s.value(t.Elem)
 		if err != nil {
-			return event.Value{}, in(err, "["+strconv.Itoa(n)+"]")
+			e := asMalformed(err)
+			if e == nil {
+				return event.Value{}, in(err, "["+strconv.Itoa(n)+"]")
+			}
+			// A malformed element is dropped from the list.
+			s.d.drop(e, "["+strconv.Itoa(n)+"]")
+		} else {
+			if len(s.d.warns) > mark {
+				s.d.within(mark, "["+strconv.Itoa(n)+"]")
+			}
+			items = s.d.Arena.Grow(items)
+			items[len(items)-1] = v
 		}
-		items = s.d.Arena.Grow(items)
-		items[len(items)-1] = v
 		s.ws()
 		if s.i >= len(s.data) {
 			return event.Value{}, s.expected("',' or ']'")
@@ -241,9 +286,13 @@ func (s *jsonState) value(t *logschema.Type) (event.Value, error) {
 				return s.embedded(t)
 			}
 		}
-		// A single scalar where a list of scalars is expected is taken as a list of one, as
-		// vendors often send either. An object is not taken for a list of objects.
-		if c == '{' || t.Elem.Kind == logschema.KindObject || t.Elem.Kind == logschema.KindArray {
+		// A single value where a list is expected is taken as a list of one, as vendors often
+		// send either: a scalar for a list of scalars, an object for a list of objects. An
+		// object is not taken for a list of scalars, nor anything for a list of lists.
+		switch {
+		case c == '{' && t.Elem.Kind != logschema.KindObject,
+			c != '{' && t.Elem.Kind == logschema.KindObject,
+			t.Elem.Kind == logschema.KindArray:
 			return event.Value{}, s.expected("an array")
 		}
 		v, err := s.value(t.Elem)
@@ -272,6 +321,9 @@ func (s *jsonState) embedded(t *logschema.Type) (event.Value, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return event.Value{}, nil
 	}
+	if !validJSON(raw, s.depth) {
+		return event.Value{}, malformed("expected a string holding JSON ("+t.Kind.String()+")", raw)
+	}
 	inner := jsonState{d: s.d, data: raw, depth: s.depth}
 	inner.ws()
 	var v event.Value
@@ -294,6 +346,18 @@ func (s *jsonState) embedded(t *logschema.Type) (event.Value, error) {
 		return event.Value{}, errorf(s.i, "unexpected data after embedded JSON")
 	}
 	return v, nil
+}
+
+// validJSON reports whether b is one JSON value, surrounded by white space at most, nested no
+// deeper than MaxDepth with depth levels above it.
+func validJSON(b []byte, depth int) bool {
+	v := jsonState{data: b, depth: depth}
+	v.ws()
+	if v.skip() != nil {
+		return false
+	}
+	v.ws()
+	return v.i == len(b)
 }
 
 func (s *jsonState) stringValue(t *logschema.Type) (event.Value, error) {
@@ -350,8 +414,8 @@ func (s *jsonState) scalar(t *logschema.Type) (event.Value, error) {
 			raw = s.unescape(raw)
 		}
 		text = bytes.TrimSpace(raw)
-		if len(text) == 0 {
-			return event.Value{}, nil // "" is absent
+		if len(text) == 0 || len(text) == 1 && text[0] == '-' {
+			return event.Value{}, nil // "" and "-" are absent
 		}
 	} else {
 		if c := s.data[s.i]; c == '{' || c == '[' {
@@ -379,17 +443,17 @@ func parseScalar(k logschema.Kind, text []byte) (event.Value, error) {
 		case "false", "FALSE", "False", "0", "f", "F":
 			return event.Value{Kind: event.Bool, N: 0}, nil
 		}
-		return event.Value{}, errorf(-1, "expected a boolean, got "+quoteShort(text))
+		return event.Value{}, malformed("expected a boolean", text)
 	case logschema.KindFloat:
 		f, err := strconv.ParseFloat(string(text), 64)
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return event.Value{}, errorf(-1, "expected a float, got "+quoteShort(text))
+			return event.Value{}, malformed("expected a float", text)
 		}
 		return event.Value{Kind: event.Float, N: int64(math.Float64bits(f))}, nil
 	}
 	n, ok := parseInt(text)
 	if !ok {
-		return event.Value{}, errorf(-1, "expected an integer ("+k.String()+"), got "+quoteShort(text))
+		return event.Value{}, malformed("expected an integer ("+k.String()+")", text)
 	}
 	var lo, hi int64 = math.MinInt64, math.MaxInt64
 	switch k {
@@ -399,7 +463,7 @@ func parseScalar(k logschema.Kind, text []byte) (event.Value, error) {
 		lo, hi = math.MinInt16, math.MaxInt16
 	}
 	if n < lo || n > hi {
-		return event.Value{}, errorf(-1, "integer "+string(text)+" out of range for "+k.String())
+		return event.Value{}, malformed("integer out of range for "+k.String(), text)
 	}
 	return event.Value{Kind: event.Int, N: n}, nil
 }
@@ -451,16 +515,22 @@ func (s *jsonState) timestamp(t *logschema.Type) (event.Value, error) {
 		if esc {
 			raw = s.unescape(raw)
 		}
-		if len(bytes.TrimSpace(raw)) == 0 {
+		text = bytes.TrimSpace(raw)
+		if len(text) == 0 || len(text) == 1 && text[0] == '-' {
 			return event.Value{}, nil
 		}
-		text = raw
 	case c == '-' || c >= '0' && c <= '9':
 		raw, err := s.scalarToken()
 		if err != nil {
 			return event.Value{}, err
 		}
 		text = raw
+	case c == 't' || c == 'f':
+		raw, err := s.scalarToken()
+		if err != nil {
+			return event.Value{}, err
+		}
+		return event.Value{}, malformed("expected a timestamp", raw)
 	default:
 		return event.Value{}, s.expected("a timestamp")
 	}
@@ -468,7 +538,11 @@ func (s *jsonState) timestamp(t *logschema.Type) (event.Value, error) {
 	return s.d.parseTime(t, unsafe.String(unsafe.SliceData(text), len(text)))
 }
 
+// parseTime parses str, without surrounding white space, with the formats of t in order.
 func (d *Decoder) parseTime(t *logschema.Type, str string) (event.Value, error) {
+	if n := len(str); n > 0 && (isSpace(str[0]) || isSpace(str[n-1])) {
+		str = strings.TrimSpace(str)
+	}
 	var firstErr error
 	for _, p := range t.Times {
 		tm, err := p.Parse(str)
@@ -479,12 +553,17 @@ func (d *Decoder) parseTime(t *logschema.Type, str string) (event.Value, error) 
 			firstErr = err
 		}
 	}
-	msg := "invalid timestamp " + strconv.Quote(str)
-	if firstErr != nil {
-		msg = firstErr.Error()
+	msg := "expected a timestamp"
+	var te *timefmt.ParseError
+	if errors.As(firstErr, &te) {
+		msg = "expected a timestamp in the format " + te.Format + " (" + te.Msg + ")"
 	}
-	return event.Value{}, errorf(-1, msg)
+	e := malformed(msg, []byte(str))
+	e.quoted = te != nil && strings.Contains(te.Msg, "found")
+	return event.Value{}, e
 }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 func (s *jsonState) literal(word string) error {
 	if len(s.data)-s.i < len(word) || string(s.data[s.i:s.i+len(word)]) != word {

@@ -177,7 +177,7 @@ func compileGuard(conds []pyrun.GuardCond, lt *logschema.LogType) []guardCond {
 
 // standard lists the p_ fields a guard can read, by lower-case name.
 var standard = map[string]string{"p_log_type": "p_log_type", "p_source_id": "p_source_id",
-	"p_source_label": "p_source_label", "p_row_id": "p_row_id", "p_event_time": "p_event_time",
+	"p_source_label": "p_source_label", "p_source_address": "p_source_address", "p_row_id": "p_row_id", "p_event_time": "p_event_time",
 	"p_parse_time": "p_parse_time"}
 
 func (g *guardCond) resolve(path []string, t *logschema.Type) {
@@ -243,6 +243,8 @@ func (g *guardCond) read(ev *event.Event) pyValue {
 			s = ev.SourceID
 		case "p_source_label":
 			s = ev.SourceLabel
+		case "p_source_address":
+			s = ev.SourceAddress
 		case "p_row_id":
 			s = ev.RowID
 		case "p_event_time":

@@ -57,10 +57,14 @@ type Event struct {
 	RowID       string
 	SourceID    string
 	SourceLabel string
+	// SourceAddress is the sender's address (syslog, HTTP push): p_source_address.
+	SourceAddress string
 	// Line is the line of the input where the record started (not stored in the lake).
 	Line int64
 	// Indicators holds the p_any_* values by indicator kind, de-duplicated and sorted.
 	Indicators [len(indicators.Kinds)][]string
+	// ParseWarnings lists the malformed values dropped while decoding (p_parse_warnings).
+	ParseWarnings []Warning
 }
 
 // Hour returns the event-time hour of the event, the partition it is stored in.
@@ -88,4 +92,12 @@ func (e *Event) Lookup(path ...string) (*Value, *logschema.Type, bool) {
 		}
 	}
 	return v, t, true
+}
+
+// Warning is a malformed value the decoder dropped from an optional field: the field is absent
+// from the event, and the warning keeps why (the p_parse_warnings of the event).
+type Warning struct {
+	Field string // the field's path, in column names: userIdentity.sessionContext.creationDate, ips[2]
+	Value string // the value as it was in the record (its first decode.MaxWarningValue bytes)
+	Error string // what was expected, e.g. "expected an integer (int)"
 }

@@ -14,7 +14,8 @@ import (
 const TimeLayout = "2006-01-02 15:04:05.000000000"
 
 // AppendJSON appends the event as one JSON object: its fields under their column names (absent
-// fields omitted), then the p_ standard fields. This is the event rules see.
+// fields omitted), then the p_ standard fields (p_parse_warnings only when there are some).
+// This is the event rules see.
 func AppendJSON(dst []byte, e *Event) []byte {
 	dst = append(dst, '{')
 	dst, n := appendFields(dst, &e.Root, e.LogType.Root)
@@ -44,6 +45,10 @@ func AppendJSON(dst []byte, e *Event) []byte {
 		dst = append(dst, `,"p_source_label":`...)
 		dst = AppendString(dst, e.SourceLabel)
 	}
+	if e.SourceAddress != "" {
+		dst = append(dst, `,"p_source_address":`...)
+		dst = AppendString(dst, e.SourceAddress)
+	}
 	for k, vals := range e.Indicators {
 		if len(vals) == 0 {
 			continue
@@ -56,6 +61,22 @@ func AppendJSON(dst []byte, e *Event) []byte {
 				dst = append(dst, ',')
 			}
 			dst = AppendString(dst, s)
+		}
+		dst = append(dst, ']')
+	}
+	if len(e.ParseWarnings) > 0 {
+		dst = append(dst, `,"p_parse_warnings":[`...)
+		for i, w := range e.ParseWarnings {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `{"field":`...)
+			dst = AppendString(dst, w.Field)
+			dst = append(dst, `,"value":`...)
+			dst = AppendString(dst, w.Value)
+			dst = append(dst, `,"error":`...)
+			dst = AppendString(dst, w.Error)
+			dst = append(dst, '}')
 		}
 		dst = append(dst, ']')
 	}

@@ -16,6 +16,7 @@ type Batch struct {
 	Bytes map[string]int64
 
 	store []event.Event // backing storage of Events
+	job   *job          // the input the batch belongs to
 }
 
 func newBatch() *Batch {
@@ -45,6 +46,7 @@ func (b *Batch) reset() {
 	b.Events = b.Events[:0]
 	b.Quarantine = b.Quarantine[:0]
 	clear(b.Bytes)
+	b.job = nil
 }
 
 // Sink consumes batches. Consume must not keep references into the batch after it returns.

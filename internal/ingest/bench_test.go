@@ -88,25 +88,42 @@ func BenchmarkParseCloudTrailAllTypes(b *testing.B) { benchPipeline(b, types(b),
 // BenchmarkIngestCloudTrail: the whole pipeline into Parquet files.
 func BenchmarkIngestCloudTrail(b *testing.B) { benchPipeline(b, types(b, "AWS.CloudTrail"), true) }
 
-// nginxFile writes n nginx "combined" access log lines.
-func nginxFile(b *testing.B, n int) (string, int64) {
+// nginxLine is the i-th line of a file of nginx "combined" access log lines.
+func nginxLine(i int) string {
+	agents := []string{"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0", "curl/8.5.0", "Googlebot/2.1 (+http://www.google.com/bot.html)"}
+	return fmt.Sprintf("10.%d.%d.%d - - [15/Oct/2024:13:%02d:%02d +0000] \"GET /api/v1/items/%d?page=%d HTTP/1.1\" %d %d \"https://example.com/start\" \"%s\"",
+		i%250, (i/250)%250, i%200+1, (i/60)%60, i%60, i, i%9, []int{200, 200, 200, 304, 404, 500}[i%6], 100+i%5000, agents[i%3])
+}
+
+func benchText(b *testing.B, ts []*logtypes.LogType, want string) {
+	benchLines(b, ts, nginxLine, func(s *ingest.Stats) bool { return s.Types[want] != nil && s.Types[want].Events == 20000 })
+}
+
+// BenchmarkParseNginx: a text format with only its type enabled, then with every managed type
+// (text types are tried in adaptive order: the last winner first).
+func BenchmarkParseNginx(b *testing.B) { benchText(b, types(b, "Nginx.Access"), "Nginx.Access") }
+
+// BenchmarkParseNginxAllTypes: as above with every managed type enabled.
+func BenchmarkParseNginxAllTypes(b *testing.B) { benchText(b, types(b), "Nginx.Access") }
+
+// linesFile writes n lines made by line(i).
+func linesFile(b *testing.B, n int, line func(i int) string) (string, int64) {
 	b.Helper()
 	var buf bytes.Buffer
-	agents := []string{"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0", "curl/8.5.0", "Googlebot/2.1 (+http://www.google.com/bot.html)"}
 	for i := 0; i < n; i++ {
-		fmt.Fprintf(&buf, "10.%d.%d.%d - - [15/Oct/2024:13:%02d:%02d +0000] \"GET /api/v1/items/%d?page=%d HTTP/1.1\" %d %d \"https://example.com/start\" \"%s\"\n",
-			i%250, (i/250)%250, i%200+1, (i/60)%60, i%60, i, i%9, []int{200, 200, 200, 304, 404, 500}[i%6], 100+i%5000, agents[i%3])
+		buf.WriteString(line(i))
+		buf.WriteByte('\n')
 	}
-	path := filepath.Join(b.TempDir(), "access.log")
+	path := filepath.Join(b.TempDir(), "lines.log")
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	return path, int64(buf.Len())
 }
 
-func benchText(b *testing.B, ts []*logtypes.LogType, want string) {
+func benchLines(b *testing.B, ts []*logtypes.LogType, line func(i int) string, check func(*ingest.Stats) bool) {
 	const n = 20000
-	path, size := nginxFile(b, n)
+	path, size := linesFile(b, n, line)
 	b.SetBytes(size)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -119,16 +136,30 @@ func benchText(b *testing.B, ts []*logtypes.LogType, want string) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if stats.Types[want] == nil || stats.Types[want].Events != n {
+		if !check(stats) {
 			b.Fatalf("events = %+v quarantined %d", stats.Types, stats.Quarantined)
 		}
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
-// BenchmarkParseNginx: a text format with only its type enabled, then with every managed type
-// (text types are tried in adaptive order: the last winner first).
-func BenchmarkParseNginx(b *testing.B) { benchText(b, types(b, "Nginx.Access"), "Nginx.Access") }
+func syslogLine(i int) string {
+	return fmt.Sprintf("<38>Oct %2d 13:%02d:%02d bastion-%d sshd[%d]: Accepted publickey for deploy from 198.51.100.%d port %d ssh2",
+		i%28+1, (i/60)%60, i%60, i%4, 1000+i, i%250, 40000+i%20000)
+}
 
-// BenchmarkParseNginxAllTypes: as above with every managed type enabled.
-func BenchmarkParseNginxAllTypes(b *testing.B) { benchText(b, types(b), "Nginx.Access") }
+// BenchmarkParseSyslogAllTypes: RFC 3164 lines with every managed type enabled; syslog is the
+// envelope type, tried after the text types of lower rank.
+func BenchmarkParseSyslogAllTypes(b *testing.B) {
+	benchLines(b, types(b), syslogLine, func(s *ingest.Stats) bool {
+		return s.Types["Syslog.RFC3164"] != nil && s.Types["Syslog.RFC3164"].Events == 20000
+	})
+}
+
+// BenchmarkQuarantineAllTypes: lines of no known format with every managed type enabled: each
+// is tried with every text type and quarantined with its reasons, the closest type first.
+func BenchmarkQuarantineAllTypes(b *testing.B) {
+	benchLines(b, types(b), func(i int) string {
+		return fmt.Sprintf("2024-06-10 14:03:%02d,%03d ERROR [worker-%d] com.example.Job - job %d failed: timeout", i%60, i%1000, i%8, i)
+	}, func(s *ingest.Stats) bool { return s.Quarantined == 20000 })
+}

@@ -21,7 +21,7 @@ import (
 	"github.com/pantherlabs/panther/internal/logtypes"
 )
 
-const ctEvent = `{"eventVersion":"1.08","eventTime":"2024-10-15T14:00:00Z","eventSource":"iam.amazonaws.com","eventName":"CreateUser","awsRegion":"us-east-1","sourceIPAddress":"192.0.2.1"}`
+const ctEvent = `{"eventVersion":"1.08","eventTime":"2024-10-15T14:00:00Z","eventSource":"iam.amazonaws.com","eventName":"CreateUser","awsRegion":"us-east-1","sourceIPAddress":"192.0.2.1","eventID":"0b7c4e1a-5d2f-4a8e-9c3b-1f6d2e7a8b90"}`
 
 const kvSchema = `version: 0
 schema: Custom.Kv

@@ -42,6 +42,6 @@ func BenchmarkNormalize(b *testing.B) {
 		if len(batch.Events) == 256 {
 			batch.Events = batch.Events[:0]
 		}
-		scratch = p.finish(batch, dec, &res, scratch)
+		scratch = p.finish(batch, dec, &res, source{}, scratch)
 	}
 }

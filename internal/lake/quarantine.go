@@ -2,6 +2,7 @@ package lake
 
 import (
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -50,17 +51,43 @@ var quarantineSchema = newFileSchema(groupNode("schema", false,
 	stringLeaf("p_row_id", false),
 ))
 
-// Summary joins the reasons into one line.
+// Summary is the reason column: the first reason (the closest type's, the classifier puts it
+// first) in full, then the names of the other types that were tried. Every reason is in the
+// reasons column.
 func Summary(reasons []Reason) string {
-	parts := make([]string, len(reasons))
-	for i, r := range reasons {
+	if len(reasons) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	writeReason(&b, reasons[0])
+	var others []string
+	for _, r := range reasons[1:] {
 		if r.LogType == "" {
-			parts[i] = r.Error
+			b.WriteString("; ")
+			b.WriteString(r.Error)
+			continue
+		}
+		others = append(others, r.LogType)
+	}
+	if len(others) > 0 {
+		b.WriteString("; also rejected by ")
+		const shown = 5
+		if len(others) > shown {
+			b.WriteString(strings.Join(others[:shown], ", "))
+			fmt.Fprintf(&b, " and %d more", len(others)-shown)
 		} else {
-			parts[i] = r.LogType + ": " + r.Error
+			b.WriteString(strings.Join(others, ", "))
 		}
 	}
-	return strings.Join(parts, "; ")
+	return b.String()
+}
+
+func writeReason(b *strings.Builder, r Reason) {
+	if r.LogType != "" {
+		b.WriteString(r.LogType)
+		b.WriteString(": ")
+	}
+	b.WriteString(r.Error)
 }
 
 // WriteQuarantine writes quarantined records, partitioned by the hour they were quarantined.

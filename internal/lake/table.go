@@ -36,11 +36,11 @@ type Match struct {
 
 // StandardColumns are the p_ columns every log table has, after the log type's own columns.
 var StandardColumns = func() []string {
-	cols := []string{"p_log_type", "p_row_id", "p_event_time", "p_parse_time", "p_source_id", "p_source_label"}
+	cols := []string{"p_log_type", "p_row_id", "p_event_time", "p_parse_time", "p_source_id", "p_source_label", "p_source_address"}
 	for _, k := range indicators.Kinds {
 		cols = append(cols, k.Column())
 	}
-	return cols
+	return append(cols, "p_parse_warnings")
 }()
 
 // MatchColumns are the columns rule match tables add; rule error tables also have p_rule_error.
@@ -67,9 +67,11 @@ func newEventTable(kind Kind, lt *logschema.LogType) *eventTable {
 	add(timeLeaf("p_parse_time", false))
 	add(stringLeaf("p_source_id", true))
 	add(stringLeaf("p_source_label", true))
+	add(stringLeaf("p_source_address", true))
 	for _, k := range indicators.Kinds {
 		add(stringList(k.Column()))
 	}
+	add(warningsNode())
 	if kind == RuleMatches || kind == RuleErrors {
 		add(stringLeaf("p_rule_id", true))
 		add(stringLeaf("p_alert_id", true))
@@ -101,11 +103,14 @@ func (t *eventTable) build(sh *shredder, ev *event.Event, m *Match) {
 	sh.timestamp(c+3, ev.ParseTime, false)
 	sh.str(c+4, ev.SourceID, true)
 	sh.str(c+5, ev.SourceLabel, true)
-	c += 6
+	sh.str(c+6, ev.SourceAddress, true)
+	c += 7
 	for k := range indicators.Kinds {
 		sh.strings(c+k, ev.Indicators[k])
 	}
 	c += len(indicators.Kinds)
+	sh.warnings(c, ev.ParseWarnings)
+	c += 3
 	if m != nil {
 		sh.str(c, m.RuleID, true)
 		sh.str(c+1, m.AlertID, true)
@@ -153,6 +158,33 @@ func (s *shredder) reports(col int, m map[string][]string) {
 				rr = 2
 			}
 			s.cols[col+1].str(rr, 5, v)
+		}
+	}
+}
+
+// warningsNode is the p_parse_warnings column: a list of {field, value, error}, null when the
+// event has no warnings.
+func warningsNode() *node {
+	return listNode("p_parse_warnings", groupNode("element", true,
+		stringLeaf("field", true), stringLeaf("value", true), stringLeaf("error", true)))
+}
+
+// warnings emits p_parse_warnings at columns col to col+2: list defined 1, entry 2, struct
+// defined 3, leaf defined 4.
+func (s *shredder) warnings(col int, ws []event.Warning) {
+	if len(ws) == 0 {
+		for c := col; c < col+3; c++ {
+			s.cols[c].null(0, 0)
+		}
+		return
+	}
+	for i := range ws {
+		rep := 0
+		if i > 0 {
+			rep = 1
+		}
+		for c, v := range [3]string{ws[i].Field, ws[i].Value, ws[i].Error} {
+			s.cols[col+c].str(rep, 4, v)
 		}
 	}
 }

@@ -31,6 +31,9 @@ type LogType struct {
 	Keys map[string]bool
 	// RequiredKeys are the top-level keys every record of a JSON type has.
 	RequiredKeys []string
+	// FoldKeys is set for JSON types whose parser matches keys in any case (Keys are then
+	// lower-case): the classifier compares the record's keys lower-cased.
+	FoldKeys bool
 
 	newParser func() Parser
 }
@@ -78,6 +81,7 @@ func Build(s *logschema.Schema) (*LogType, error) {
 		}
 		t.newParser = np
 		t.JSON = jsonNatives[p.Native.Name]
+		t.FoldKeys = foldKeyNatives[p.Native.Name]
 	default:
 		f, err := textFactory(p)
 		if err != nil {
@@ -89,6 +93,10 @@ func Build(s *logschema.Schema) (*LogType, error) {
 	if t.JSON {
 		t.Keys = make(map[string]bool, len(lt.Root.Fields))
 		for _, f := range lt.Root.Fields {
+			if t.FoldKeys {
+				t.Keys[strings.ToLower(f.Name)] = true
+				continue
+			}
 			t.Keys[f.Name] = true
 			if f.Required {
 				t.RequiredKeys = append(t.RequiredKeys, f.Name)
@@ -100,6 +108,9 @@ func Build(s *logschema.Schema) (*LogType, error) {
 
 // jsonNatives lists the native parsers whose records are JSON.
 var jsonNatives = map[string]bool{}
+
+// foldKeyNatives lists the JSON native parsers that match keys in any case.
+var foldKeyNatives = map[string]bool{}
 
 // NativeNames lists the native parsers, sorted.
 func NativeNames() []string {

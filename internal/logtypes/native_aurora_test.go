@@ -31,7 +31,6 @@ func TestAuroraParser(t *testing.T) {
 		{line: "1653053459000001,c,u,h,one,2,QUERY,db,x,0", wantErr: "column 5 (connectionId) at offset 23: expected a number"},
 		{line: "1653053459000001,c,u,h,1,2,QUERY", wantErr: "expected at least 9 comma-separated columns"},
 		{line: "1653053459000001,c,u,h,1,2,QUERY,db,x,zero", wantErr: "last column (retcode) at offset 38: expected the return code"},
-		{line: "1653053459000001,c,u,h,1,2,QUERY,db,x,99999999999", wantErr: "field retCode: "},
 		{line: "", wantErr: "expected at least 9 comma-separated columns"},
 	}
 	for _, tt := range tests {

@@ -223,7 +223,6 @@ func TestALBParser(t *testing.T) {
 		{name: "empty", line: "", err: `got ""`},
 		{name: "too short", line: "http 2024-11-08T12:00:00Z app/x/1", err: "expected at least 25 space-delimited columns, got 3"},
 		{name: "unquoted request", line: strings.Replace(base, `"GET https://h:443/p q HTTP/1.1"`, "GET", 1), err: "column 13 (request)"},
-		{name: "bad number", line: strings.Replace(base, " 200 - 1 2 ", " 200 - one 2 ", 1), err: "field receivedBytes"},
 		{name: "bad time", line: strings.Replace(base, "2024-11-08T12:00:00.5Z", "2024-13-08", 1), err: "field timestamp"},
 	}
 	for _, tc := range tests {
@@ -274,7 +273,6 @@ func TestS3AccessParser(t *testing.T) {
 		{name: "too short", line: owner + " bkt [06/Feb/2019:00:00:38 +0000] 192.0.2.3", err: "expected at least 18 space-delimited columns, got 4"},
 		{name: "time not bracketed", line: strings.Replace(legacy, "[06/Feb/2019:00:00:38 -0130]", "06/Feb/2019:00:00:38", 1), err: "column 3 (time) at offset 69"},
 		{name: "bad time", line: strings.Replace(legacy, "06/Feb/2019", "06/Fev/2019", 1), err: "field time"},
-		{name: "bad status", line: strings.Replace(legacy, " 200 ", " OK ", 1), err: "field httpstatus"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

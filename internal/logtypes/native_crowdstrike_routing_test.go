@@ -58,8 +58,9 @@ func TestCrowdstrikeFDREventAlone(t *testing.T) {
 
 // TestCrowdstrikeRouting checks which Crowdstrike type gets each kind of FDR record when every
 // managed log type is enabled: the Panther v1 types keep the sensor events and inventory
-// records they claim (Crowdstrike.Unknown takes the other sensor events), and
-// Crowdstrike.FDREvent, ranked after them, gets only what they cannot parse.
+// records they claim, and Crowdstrike.FDREvent, ranked after them, gets everything they cannot
+// parse, the sensor events of other types included (which Crowdstrike.Unknown, the v1
+// catch-all ranked after Crowdstrike.FDREvent, takes only when Crowdstrike.FDREvent is off).
 func TestCrowdstrikeRouting(t *testing.T) {
 	reg, err := logtypes.Managed()
 	if err != nil {
@@ -80,8 +81,8 @@ func TestCrowdstrikeRouting(t *testing.T) {
 		{sensor("SyntheticProcessRollup2", "SyntheticProcessRollup2V2", `,"SyntheticPR2Flags":"0"`), "Crowdstrike.SyntheticProcessRollup2"},
 		{sensor("GroupIdentity", "GroupIdentityMacV1", `,"GID":"20"`), "Crowdstrike.GroupIdentity"},
 		{sensor("UserIdentity", "UserIdentityV12", `,"UserName":"jdoe"`), "Crowdstrike.UserIdentity"},
-		{sensor("EndOfProcess", "EndOfProcessV17", `,"ExitCode":"0"`), "Crowdstrike.Unknown"},
-		{sensor("UserLogon", "UserLogonV9", ``), "Crowdstrike.Unknown"},
+		{sensor("EndOfProcess", "EndOfProcessV17", `,"ExitCode":"0"`), "Crowdstrike.FDREvent"},
+		{sensor("UserLogon", "UserLogonV9", ``), "Crowdstrike.FDREvent"},
 		{`{"AgentVersion":"7.14.16703.0","Time":"1718028102","aid":"a1","cid":"c1","AgentLoadFlags":"0"}`, "Crowdstrike.AIDMaster"},
 		{`{"_time":"1718028200.250","cid":"c1","FileName":"x.exe","SHA256HashData":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}`, "Crowdstrike.AppInfo"},
 		{`{"_time":"1718028300.100","cid":"c1","UserName":"x","UserSid_readable":"S-1-5-21-0-0-0-1001"}`, "Crowdstrike.UserInfo"},
@@ -114,5 +115,16 @@ func TestCrowdstrikeRouting(t *testing.T) {
 		if got[i] != r.want {
 			t.Errorf("record %d went to %s, want %s: %s", i+1, got[i], r.want, r.record)
 		}
+	}
+	// Without Crowdstrike.FDREvent, the v1 catch-all takes the sensor events of other types.
+	var v1 []*logtypes.LogType
+	for _, lt := range reg.All() {
+		if lt.Name != "Crowdstrike.FDREvent" {
+			v1 = append(v1, lt)
+		}
+	}
+	_, got, _ = run(t, v1, path)
+	if got[9] != "Crowdstrike.Unknown" || got[10] != "Crowdstrike.Unknown" {
+		t.Errorf("without Crowdstrike.FDREvent, records 10 and 11 went to %s and %s, want Crowdstrike.Unknown", got[9], got[10])
 	}
 }

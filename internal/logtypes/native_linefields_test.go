@@ -110,3 +110,32 @@ func TestShortQuote(t *testing.T) {
 		t.Errorf("shortQuote cut a rune in half: %s", got)
 	}
 }
+
+// TestMalformedValuesAreWarnings: in the native parsers as in the schema decoder, a malformed
+// value of an optional field is dropped with a warning instead of costing the record.
+func TestMalformedValuesAreWarnings(t *testing.T) {
+	const alb = `https 2024-11-08T12:00:00.5Z app/x/1 [2001:db8::a]:60123 10.0.0.1:80 0.001 -1 0.000 200 - one 2 "GET https://h:443/p q HTTP/1.1" "ua" - - arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1" "h" "-" 0 2024-11-08T11:59:59Z "waf,forward" "-" "-" "10.0.0.1:80 10.0.0.2:80" "502 -"`
+	const s3 = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be awsexamplebucket1 [06/Feb/2019:00:00:38 +0000] 192.0.2.3 79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be 3E57427F3EXAMPLE REST.GET.VERSIONING - \"GET /awsexamplebucket1?versioning HTTP/1.1\" OK - 113 - 7 - \"-\" \"S3Console/0.4\" -"
+	tests := []struct {
+		logType, in, field, value string
+	}{
+		{"AWS.AuroraMySQLAudit", "1653053459000001,c,u,h,1,2,QUERY,db,x,99999999999", "retCode", "99999999999"},
+		{"AWS.ALB", alb, "receivedBytes", "one"},
+		{"AWS.S3ServerAccess", s3, "httpstatus", "OK"},
+		{"Crowdstrike.Unknown", strings.Replace(csUnknownRecord, `"1718028073.000"`, `"soon"`, 1), "ContextTimeStamp", "soon"},
+		{"Crowdstrike.FDREvent", `{"cid":"c1","timestamp":"soon"}`, "timestamp", "soon"},
+	}
+	for _, tt := range tests {
+		lt := managedType(t, tt.logType)
+		d := &decode.Decoder{Arena: &event.Arena{}}
+		_, ok, err := lt.NewParser().Parse(d, &input.Record{Data: []byte(tt.in), JSON: strings.HasPrefix(tt.in, "{"), Line: 1})
+		if err != nil || !ok {
+			t.Errorf("%s: ok=%v err=%v", tt.logType, ok, err)
+			continue
+		}
+		w := d.Warnings()
+		if len(w) != 1 || w[0].Field != tt.field || w[0].Value != tt.value {
+			t.Errorf("%s: warnings %q, want one for %s=%q", tt.logType, w, tt.field, tt.value)
+		}
+	}
+}

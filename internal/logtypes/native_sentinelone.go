@@ -38,6 +38,7 @@ func init() {
 			},
 		})
 	jsonNatives["SentinelOne.Activity"] = true
+	foldKeyNatives["SentinelOne.Activity"] = true
 }
 
 // newLowerKeysParser returns the constructor of a native that lower-cases the keys of JSON

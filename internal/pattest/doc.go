@@ -33,8 +33,6 @@
 //   - A derived rule whose base is not among the tested detections is
 //     skipped with a warning and still counts as passed; one without Tests
 //     inherits its base's; --test-names looks only at its own tests.
-//   - Correlation rules are Skipped: their tests run only on a Panther
-//     backend.
 //   - When tests failed but no spec is invalid, PAT logs "ERROR: []".
 //
 // # Where we differ from PAT
@@ -55,6 +53,10 @@
 //     rule uses its own InlineFilters.
 //   - A derived rule whose base is a simple detection is tested with the
 //     Go evaluator (PAT stops with a KeyError).
+//   - Correlation rules' tests (RuleOutputs), which PAT sends to a Panther
+//     backend and skips without one, run here with package correlate: the
+//     [rule] line says whether the rule matched the listed matches and, when
+//     it did, [dedup] shows the dedup string of the alert it would raise.
 //
 // Other differences: invalid specs are reported with every problem,
 // each as "file:line: key path: message"; a detection that fails to load

@@ -60,6 +60,11 @@ type Options struct {
 	// Stdout receives the report; Stderr the log lines. Default: discard.
 	Stdout io.Writer
 	Stderr io.Writer
+	// OnCase, when set, receives every test case result as it is reported, with the ID of
+	// its detection (for callers that show results themselves, such as the API).
+	OnCase func(detectionID string, res pyrun.TestResult)
+	// OnSetupError, when set, receives the error of a detection whose module failed to load.
+	OnSetupError func(detectionID, msg string)
 }
 
 // Summary is the outcome of a run.
@@ -421,13 +426,14 @@ func (r *runner) report(it *item) {
 		r.log.warn("Skipping Derived Detection '%s', could not lookup base detection '%s'", it.d.ID, it.d.BaseDetection)
 		r.sum.Cases.Skipped += len(it.tests)
 		return
-	case stateCorrelation:
-		r.skip(file, it)
 	}
 	if !rep.sortMode {
 		rep.println(it.d.ID)
 	}
 	if it.setupErr != nil {
+		if r.o.OnSetupError != nil {
+			r.o.OnSetupError(it.d.ID, it.setupErr.Error())
+		}
 		r.addInvalid(file, it.setupErr.Error())
 		rep.println("\n")
 		r.sum.Cases.Failed += len(it.cases)
@@ -439,11 +445,7 @@ func (r *runner) report(it *item) {
 	if !it.hasTests {
 		rep.println("\tNo tests configured for " + it.d.ID)
 	} else {
-		if it.state == stateCorrelation {
-			r.sum.Cases.Skipped += len(it.tests)
-		} else {
-			r.sum.Cases.Skipped += len(it.tests) - len(it.cases)
-		}
+		r.sum.Cases.Skipped += len(it.tests) - len(it.cases)
 		for _, c := range it.cases {
 			r.reportCase(it, c.result)
 		}
@@ -457,6 +459,9 @@ func (r *runner) report(it *item) {
 }
 
 func (r *runner) reportCase(it *item, res pyrun.TestResult) {
+	if r.o.OnCase != nil {
+		r.o.OnCase(it.d.ID, res)
+	}
 	if res.Passed {
 		r.sum.Cases.Passed++
 	} else {
@@ -472,9 +477,7 @@ func (r *runner) reportCase(it *item, res pyrun.TestResult) {
 
 func (r *runner) skip(file string, it *item) {
 	r.sum.SkippedSpecs = append(r.sum.SkippedSpecs, SkippedSpec{File: file, ID: it.d.ID})
-	if it.state != stateCorrelation {
-		r.sum.Cases.Skipped += len(it.tests)
-	}
+	r.sum.Cases.Skipped += len(it.tests)
 }
 
 func hasBothOutcomes(tests []analysis.Test) bool {

@@ -26,9 +26,6 @@ const (
 	// stateBaseMissing: a derived rule whose base is not among the tested
 	// specs; PAT warns and moves on.
 	stateBaseMissing
-	// stateCorrelation: a correlation rule; its tests need a backend, so
-	// it is skipped.
-	stateCorrelation
 )
 
 // item is one detection under test.
@@ -139,7 +136,8 @@ func (r *runner) planOne(d *analysis.Detection, byRuleID map[string]*analysis.De
 		return it
 	}
 	if d.Type == analysis.TypeCorrelationRule {
-		it.state = stateCorrelation
+		it.state = stateGo
+		it.cases, it.setupErr = correlationCases(d, r.o.TestNames)
 		return it
 	}
 	suppress := false

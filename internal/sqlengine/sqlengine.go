@@ -248,11 +248,12 @@ func DuckDBType(t *logschema.Type) string {
 
 var standardTypes = map[string]string{
 	"p_log_type": "VARCHAR", "p_row_id": "VARCHAR", "p_event_time": "TIMESTAMP WITH TIME ZONE",
-	"p_parse_time": "TIMESTAMP WITH TIME ZONE", "p_source_id": "VARCHAR", "p_source_label": "VARCHAR",
+	"p_parse_time": "TIMESTAMP WITH TIME ZONE", "p_source_id": "VARCHAR", "p_source_label": "VARCHAR", "p_source_address": "VARCHAR",
 	"p_rule_id": "VARCHAR", "p_alert_id": "VARCHAR", "p_alert_context": "JSON",
 	"p_alert_creation_time": "TIMESTAMP WITH TIME ZONE", "p_alert_update_time": "TIMESTAMP WITH TIME ZONE",
 	"p_rule_tags": "VARCHAR[]", "p_rule_reports": "MAP(VARCHAR, VARCHAR[])", "p_rule_severity": "VARCHAR",
 	"p_alert_title": "VARCHAR", "p_alert_dedup": "VARCHAR", "p_rule_error": "VARCHAR",
+	"p_parse_warnings": "STRUCT(field VARCHAR, value VARCHAR, error VARCHAR)[]",
 }
 
 func standardType(col string) string {

@@ -132,8 +132,15 @@ func FuzzRegex(f *testing.F) {
 			if !asParseError(err, &pe) {
 				t.Fatalf("error of type %T: %v", err, err)
 			}
-			if pe.Offset < 0 || pe.Offset > len(line) {
+			// A mismatch is cheap and tied to no position (Offset -1); its detailed form,
+			// computed for quarantine reasons and schema tests, must point into the line.
+			if pe.Offset < -1 || pe.Offset > len(line) {
 				t.Fatalf("error offset %d outside the line of %d bytes", pe.Offset, len(line))
+			}
+			if d := pe.Detailed(); d.Offset < 0 || d.Offset > len(line) {
+				t.Fatalf("detailed error offset %d outside the line of %d bytes: %v", d.Offset, len(line), d)
+			} else if !strings.HasPrefix(d.Msg, "expected ") {
+				t.Fatalf("detailed error does not say what was expected: %v", d)
 			}
 			return
 		}

@@ -102,14 +102,21 @@ type Explainer interface {
 // prefixes against the line, which can take milliseconds on large patterns, so parsers do
 // not do it unless asked (panther schemas test asks).
 func (e *ParseError) Explain() string {
+	return e.Detailed().Error()
+}
+
+// Detailed returns the error with its detailed position and expectation computed (see
+// Explain); an error that has no costlier explanation is returned as it is. The Offset of
+// the detailed error of a regex mismatch is always within the line.
+func (e *ParseError) Detailed() *ParseError {
 	if e.explain == nil {
-		return e.Error()
+		return e
 	}
 	d := *e
 	d.Offset, d.Msg = e.explain()
 	d.Msg = "expected " + d.Msg
 	d.explain = nil
-	return d.Error()
+	return &d
 }
 
 // Error renders "kind: match[i]: at offset n: msg", leaving out the parts that

@@ -59,8 +59,16 @@ class PantherEvent(ImmutableCaseInsensitiveDict):  # pylint: disable=too-many-an
         return out
 
     def deep_walk(self, *keys: Any, default: Any = None, return_val: str = "all") -> Any:
-        """Like deep_get, but apply the remaining keys to every element of lists met on the way."""
-        return deep_walk(self, *keys, default=default, return_val=return_val)
+        """Like deep_get, but apply the remaining keys to every element of lists met on the way.
+
+        As in panther_core, a container found at the end of the walk comes back as a plain,
+        mutable dict or list (a copy: changing it does not change the event), so
+        ``isinstance(value, list)`` holds and its items have ``.get``.
+        """
+        value = deep_walk(self, *keys, default=default, return_val=return_val)
+        if isinstance(value, ImmutableContainerMixin):
+            return value.copy()
+        return value
 
     def udm(self, *key: Any, default: Any = None) -> Any:
         """Return a data-model field, falling back to p_udm and then to the raw event."""
