@@ -11,9 +11,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/pantherlabs/panther/internal/detect"
 	"github.com/pantherlabs/panther/internal/ingest"
 	"github.com/pantherlabs/panther/internal/lake"
-	"github.com/pantherlabs/panther/internal/pyrun"
 )
 
 func runIngest(ctx context.Context, env *Env, args []string) int {
@@ -30,6 +30,7 @@ func runIngest(ctx context.Context, env *Env, args []string) int {
 	python := f.String("python", "", "Python interpreter for Python detections (default python3)")
 	ruleTimeout := f.Duration("rule-timeout", 0, "time limit of one rule call (default 15s)")
 	ruleStats := f.Int("rule-stats", 0, "after the run, print the N Python rules that took the most time")
+	noCompile := f.Bool("no-compile", false, "run Python rules in CPython only, without compiling them to Go (also PANTHER_NO_COMPILE=1)")
 	paths, code, ok := f.parse(args)
 	if !ok {
 		return code
@@ -47,7 +48,8 @@ func runIngest(ctx context.Context, env *Env, args []string) int {
 	res, err := ingestFiles(ctx, env, ingestConfig{
 		dataDir: f.DataDir(), types: types, source: *source, sourceID: *sourceID,
 		workers: *workers, maxRecord: *maxRecord, quiet: *quiet, paths: paths,
-		detections: detectionConfig{dir: *dets, off: *noDets, python: *python, ruleTimeout: *ruleTimeout, stats: *ruleStats},
+		detections: detectionConfig{dir: *dets, off: *noDets, python: *python, ruleTimeout: *ruleTimeout, stats: *ruleStats,
+			noCompile: *noCompile || env.Getenv("PANTHER_NO_COMPILE") == "1"},
 	})
 	if err != nil {
 		return errorf(env, "ingest: %v", err)
@@ -145,7 +147,7 @@ func ingestFiles(ctx context.Context, env *Env, c ingestConfig) (*ingest.Stats, 
 			fmt.Fprintf(out, "%d rules ran: %d matches, %d rule errors, %d alerts raised\n",
 				len(dr.engine.Rules()), dr.sink.Matches, dr.sink.Errors, len(dr.sink.Raised))
 			if c.detections.stats > 0 {
-				printRuleStats(out, dr.engine.Stats(), c.detections.stats, dr.engine.Skips)
+				printRuleStats(out, dr.engine, c.detections.stats)
 			}
 		}
 	}
@@ -155,11 +157,19 @@ func ingestFiles(ctx context.Context, env *Env, c ingestConfig) (*ingest.Stats, 
 	return stats, nil
 }
 
-// printRuleStats prints the rules that took the most time in Python.
-func printRuleStats(w io.Writer, stats []pyrun.DetectionStats, n int, skips int64) {
-	fmt.Fprintf(w, "\nslowest Python rules (%d rule calls skipped by their leading tests):\n", skips)
+// printRuleStats prints which Python rules compiled to Go, then the rules that took the most
+// time in CPython.
+func printRuleStats(w io.Writer, eng *detect.Engine, n int) {
+	fmt.Fprintln(w)
+	detect.PrintCompileReport(w, eng.Rules())
+	stats := eng.Stats()
+	fmt.Fprintf(w, "\nslowest Python rules in CPython (%d rule calls skipped by their leading tests):\n", eng.Skips.Load())
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RULE\tCALLS\tMATCHES\tERRORS\tTOTAL\tPER CALL")
+	fmt.Fprintln(tw, "RULE\tGO\tGO CALLS\tGO MATCHES\tFALLBACKS\tAUX IN PY\tPY CALLS\tPY MATCHES\tERRORS\tPY TIME\tPER PY CALL")
+	byID := map[string]*detect.Rule{}
+	for _, r := range eng.Rules() {
+		byID[r.ID] = r
+	}
 	for i, s := range stats {
 		if i == n {
 			break
@@ -168,7 +178,19 @@ func printRuleStats(w io.Writer, stats []pyrun.DetectionStats, n int, skips int6
 		if s.Calls > 0 {
 			per = s.Time / time.Duration(s.Calls)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\n", s.ID, s.Calls, s.Matches, s.Errors, s.Time.Round(time.Microsecond), per)
+		goCol, rs := "-", detect.RuleStats{}
+		if r := byID[s.ID]; r != nil {
+			rs = r.Stats()
+			if r.Compiled() {
+				goCol = "rule"
+				defined, compiled := r.CompiledAux()
+				if defined == compiled {
+					goCol = "all"
+				}
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", s.ID, goCol, rs.GoCalls, rs.GoMatches, rs.Fallbacks, rs.AuxInPython,
+			s.Calls, s.Matches, s.Errors, s.Time.Round(time.Microsecond), per)
 	}
 	tw.Flush()
 }

@@ -69,6 +69,7 @@ type detectionConfig struct {
 	ruleTimeout time.Duration
 	workers     int
 	stats       int // print the N slowest rules: measure the time of each
+	noCompile   bool
 }
 
 // detectionRun is the detection side of an ingest.
@@ -88,7 +89,7 @@ func startDetections(ctx context.Context, dataDir string, c detectionConfig, st 
 	}
 	eng, err := detect.New(ctx, col, detect.Options{
 		Python: c.python, CallTimeout: c.ruleTimeout, Workers: c.workers,
-		KVPath: filepath.Join(dataDir, "kv.db"), Stderr: log, Profile: c.stats > 0,
+		KVPath: filepath.Join(dataDir, "kv.db"), Stderr: log, Profile: c.stats > 0, NoCompile: c.noCompile,
 	})
 	if err != nil {
 		return nil, err

@@ -339,3 +339,31 @@ func asciiUpper(s string) string {
 	}
 	return s
 }
+
+// freeze builds the lazy indexes of the containers reachable from v, so that shared values
+// (module-level constants, constant tuples) are only read by concurrent evaluators.
+func freeze(v Value, depth int) {
+	if depth > 100 {
+		return
+	}
+	switch v.K {
+	case KList, KTuple:
+		for _, e := range v.list().items {
+			freeze(e, depth+1)
+		}
+	case KDict, KSet, KFrozenSet:
+		d := v.dict()
+		if len(d.keys) > indexAt && d.strIdx == nil {
+			d.buildIndex()
+		}
+		if !d.lcBuilt {
+			d.buildLC()
+		}
+		for _, k := range d.keys {
+			freeze(k, depth+1)
+		}
+		for _, e := range d.vals {
+			freeze(e, depth+1)
+		}
+	}
+}

@@ -93,7 +93,16 @@ func evDeepWalk(x *Evaluator, r Value, args []Value, kw []kwArg) (Value, *Except
 	if !ok {
 		rv = Str("all")
 	}
-	return x.deepWalk(r, args, def, rv, 0)
+	v, err := x.deepWalk(r, args, def, rv, 0)
+	if err != nil {
+		return None, err
+	}
+	// The method hands back containers as plain copies (panther_core does).
+	switch v.K {
+	case KEvent, KEvDict, KEvList:
+		return x.deepCopy(v, 0)
+	}
+	return v, nil
 }
 
 func isListLike(v Value) bool { return v.K == KList || v.K == KTuple || v.K == KEvList }

@@ -643,6 +643,7 @@ func (c *compiler) sequence(n *Node) (expr, *compileError) {
 		if err != nil {
 			return nil, unsupported(n, "%s", err.Error())
 		}
+		freeze(v, 0)
 		return constExprFn(v), nil
 	}
 	return build, nil

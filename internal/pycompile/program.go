@@ -103,8 +103,18 @@ func Build(mods []*Parsed, dms []DataModelSpec) *Program {
 	}
 	checkMutations(p)
 	for _, m := range p.order {
+		for _, b := range m.globals {
+			if b.known {
+				freeze(b.val, 0)
+			}
+		}
+	}
+	for _, m := range p.order {
 		for _, f := range m.funcs {
 			f.compile()
+			for _, pr := range f.params {
+				freeze(pr.defVal, 0)
+			}
 		}
 	}
 	settleCalls(p)

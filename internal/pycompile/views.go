@@ -60,15 +60,19 @@ const (
 	stdParseTime
 	stdSourceID
 	stdSourceLabel
+	stdSourceAddress
 	stdAny // + indicator kind
 )
 
+// stdParseWarnings is the last standard field.
+var stdParseWarnings = stdAny + len(indicators.Kinds)
+
 var stdNames = func() []string {
-	n := []string{"p_log_type", "p_row_id", "p_event_time", "p_parse_time", "p_source_id", "p_source_label"}
+	n := []string{"p_log_type", "p_row_id", "p_event_time", "p_parse_time", "p_source_id", "p_source_label", "p_source_address"}
 	for _, k := range indicators.Kinds {
 		n = append(n, k.Column())
 	}
-	return n
+	return append(n, "p_parse_warnings")
 }()
 
 var stdByName = func() map[string]int {
@@ -93,6 +97,10 @@ func stdPresent(e *event.Event, i int) bool {
 		return e.SourceID != ""
 	case stdSourceLabel:
 		return e.SourceLabel != ""
+	case stdSourceAddress:
+		return e.SourceAddress != ""
+	case stdParseWarnings:
+		return len(e.ParseWarnings) > 0
 	}
 	return len(e.Indicators[i-stdAny]) > 0
 }
@@ -112,6 +120,18 @@ func stdValue(e *event.Event, i int) Value {
 		return Str(pyString(e.SourceID))
 	case stdSourceLabel:
 		return Str(pyString(e.SourceLabel))
+	case stdSourceAddress:
+		return Str(pyString(e.SourceAddress))
+	case stdParseWarnings:
+		items := make([]Value, len(e.ParseWarnings))
+		for j, w := range e.ParseWarnings {
+			d := newDict(3)
+			d.putStr("field", Str(pyString(w.Field)))
+			d.putStr("value", Str(pyString(w.Value)))
+			d.putStr("error", Str(pyString(w.Error)))
+			items[j] = dictValue(d)
+		}
+		return listValue(newList(items))
 	}
 	vals := e.Indicators[i-stdAny]
 	items := make([]Value, len(vals))

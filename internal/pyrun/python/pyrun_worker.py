@@ -44,6 +44,7 @@ MAX_ALERT_CONTEXT = 200 * 1024
 MAX_DESTINATIONS = 10
 SEVERITIES = ["INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
 AUX_ORDER = ("title", "description", "reference", "severity", "runbook", "destinations", "dedup", "alert_context", "unique")
+AUX_BIT = {name: 1 << i for i, name in enumerate(AUX_ORDER)}
 FN_CODE = {"rule": 0, "policy": 0}
 FN_CODE.update({name: i + 1 for i, name in enumerate(AUX_ORDER)})
 FAKE_DEST_NS = uuid.UUID("6ba7b811-9dad-11d1-80b4-00c04fd430c8")
@@ -309,11 +310,13 @@ def _error_record(det, exc, fn):
     }
 
 
-def _aux_batch(det, event):
-    """Run the defined aux functions of a match, production style."""
+def _aux_batch(det, event, only=0):
+    """Run the defined aux functions of a match, production style (only: those of the mask)."""
     out = {}
     prog = PROG
     for name, fn in det.aux:
+        if only and not only & AUX_BIT[name]:
+            continue
         prog[3] = FN_CODE[name]
         try:
             value = fn(event)
@@ -396,14 +399,15 @@ def op_eval(msg):
     prog[2] = NONE
     prog[3] = 0
     dets = STATE["dets"]
-    sets = [[dets[i] for i in s] for s in msg["sets"]]
+    # A set entry is a detection index, or [index, aux mask] to run only those aux functions.
+    sets = [[(dets[e], 0) if isinstance(e, int) else (dets[e[0]], e[1]) for e in s] for s in msg["sets"]]
     skip = {(p[0], p[1]) for p in msg.get("skip") or ()}
     matches = []
     errors = []
     timing = {}
     WATCHDOG.arm()
     try:
-        if skip or STATE["profile"] or any(det.kind != "rule" or det.error is not None for s in sets for det in s):
+        if skip or STATE["profile"] or any(det.kind != "rule" or det.error is not None for s in sets for det, _ in s):
             _eval_general(msg["events"], sets, skip, matches, errors, timing)
         else:
             _eval_rules(msg["events"], sets, matches, errors)
@@ -421,14 +425,17 @@ def _eval_rules(events, sets, matches, errors):
     prog = PROG
     dms_get = STATE["dms"].get
     adopt = PantherEvent._adopt  # pylint: disable=protected-access
-    plans = [[(det.idx, det.fn, det) for det in s] for s in sets]
+    plans = [[(det.idx, det.fn, det, only) for det, only in s] for s in sets]
     for ei, (si, raw) in enumerate(events):
         if si < 0:
             continue
         prog[1] = ei
         event = adopt(raw, dms_get(raw.get("p_log_type")))
-        for di, fn, det in plans[si]:
+        for di, fn, det, only in plans[si]:
             prog[2] = di
+            if only:
+                matches.append([ei, di, _aux_batch(det, event, only)])
+                continue
             try:
                 out = fn(event)
             except BaseException as exc:
@@ -454,13 +461,22 @@ def _eval_general(events, sets, skip, matches, errors, timing):
         prog[1] = ei
         event = None
         plain = None
-        for det in sets[si]:
+        for det, only in sets[si]:
             di = det.idx
             prog[2] = di
             if skip and (ei, di) in skip:
                 continue
             if det.error is not None:
                 errors.append([ei, di, det.error])
+                continue
+            if only:
+                if event is None:
+                    event = adopt(raw, dms.get(raw.get("p_log_type")))
+                if profile:
+                    start = clock()
+                matches.append([ei, di, _aux_batch(det, event, only)])
+                if profile:
+                    timing[di] = timing.get(di, 0) + clock() - start
                 continue
             if det.policy:
                 arg = copy.deepcopy(raw)
