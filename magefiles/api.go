@@ -34,3 +34,8 @@ func (API) Check() error {
 	}
 	return nil
 }
+
+// OpenAPI rewrites api/openapi.yaml from the REST route table.
+func (API) OpenAPI() error {
+	return sh.RunV("go", "test", "./internal/api", "-run", "TestOpenAPIDocumentIsCurrent", "-update")
+}

@@ -452,6 +452,15 @@ type Filter struct {
 	From, To    time.Time // creation time range [From, To)
 	Limit       int       // default 50, at most 1000
 	Cursor      string    // from a previous page
+
+	// LogTypes selects alerts with events of any of these log types (with LogType).
+	LogTypes []string
+	// Assignees selects alerts assigned to any of these (user IDs or names as recorded).
+	Assignees []string
+	// MinEvents and MaxEvents bound the event count; 0 means no bound.
+	MinEvents, MaxEvents int64
+	// Oldest lists oldest first instead of newest first.
+	Oldest bool
 }
 
 // Page is one page of alerts, newest first.
@@ -461,7 +470,7 @@ type Page struct {
 	Next string
 }
 
-// List returns raised alerts matching f, newest first.
+// List returns raised alerts matching f, newest first (oldest first with f.Oldest).
 func (s *Store) List(ctx context.Context, f Filter) (*Page, error) {
 	where := []string{"raised = 1"}
 	var args []any
@@ -495,9 +504,26 @@ func (s *Store) List(ctx context.Context, f Filter) (*Page, error) {
 		where = append(where, "detection_id = ?")
 		args = append(args, f.DetectionID)
 	}
+	logTypes := f.LogTypes
 	if f.LogType != "" {
-		where = append(where, "EXISTS (SELECT 1 FROM json_each(log_types) WHERE value = ?)")
-		args = append(args, f.LogType)
+		logTypes = append(append([]string{}, logTypes...), f.LogType)
+	}
+	if len(logTypes) > 0 {
+		ph := make([]string, len(logTypes))
+		for i, lt := range logTypes {
+			ph[i] = "?"
+			args = append(args, lt)
+		}
+		where = append(where, "EXISTS (SELECT 1 FROM json_each(log_types) WHERE value IN ("+strings.Join(ph, ",")+"))")
+	}
+	in("assignee", f.Assignees)
+	if f.MinEvents > 0 {
+		where = append(where, "event_count >= ?")
+		args = append(args, f.MinEvents)
+	}
+	if f.MaxEvents > 0 {
+		where = append(where, "event_count <= ?")
+		args = append(args, f.MaxEvents)
 	}
 	if f.Text != "" {
 		where = append(where, "(instr(lower(title), lower(?)) > 0 OR instr(lower(detection_id), lower(?)) > 0)")
@@ -517,8 +543,16 @@ func (s *Store) List(ctx context.Context, f Filter) (*Page, error) {
 		if !ok || err != nil {
 			return nil, fmt.Errorf("alerts: invalid cursor %q", f.Cursor)
 		}
-		where = append(where, "(created_at < ? OR (created_at = ? AND id < ?))")
+		if f.Oldest {
+			where = append(where, "(created_at > ? OR (created_at = ? AND id > ?))")
+		} else {
+			where = append(where, "(created_at < ? OR (created_at = ? AND id < ?))")
+		}
 		args = append(args, n, n, id)
+	}
+	order := "created_at DESC, id DESC"
+	if f.Oldest {
+		order = "created_at ASC, id ASC"
 	}
 	limit := f.Limit
 	if limit <= 0 {
@@ -529,7 +563,7 @@ func (s *Store) List(ctx context.Context, f Filter) (*Page, error) {
 	}
 	args = append(args, limit+1)
 	rows, err := s.db.QueryContext(ctx, `SELECT `+alertColumns+` FROM alerts WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY created_at DESC, id DESC LIMIT ?`, args...)
+		` ORDER BY `+order+` LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("alerts: listing: %w", err)
 	}
@@ -564,10 +598,12 @@ type Change struct {
 
 // Comment is a comment on an alert.
 type Comment struct {
-	ID     int64     `json:"id"`
-	At     time.Time `json:"at"`
-	Author string    `json:"author"`
-	Body   string    `json:"body"`
+	ID int64 `json:"id"`
+	// AlertID is set by CommentByID.
+	AlertID string    `json:"alertId,omitempty"`
+	At      time.Time `json:"at"`
+	Author  string    `json:"author"`
+	Body    string    `json:"body"`
 }
 
 func history(ctx context.Context, tx *sql.Tx, id string, at time.Time, actor, action, old, new string) error {
@@ -678,6 +714,25 @@ func (s *Store) Comments(ctx context.Context, id string) ([]Comment, error) {
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// CommentByID returns one comment by its ID (a decimal number, as in Comment.ID).
+func (s *Store) CommentByID(ctx context.Context, id string) (*Comment, error) {
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("alerts: comment %q: %w", id, ErrNotFound)
+	}
+	c := &Comment{ID: n}
+	var at int64
+	err = s.db.QueryRowContext(ctx, `SELECT alert_id, at, author, body FROM alert_comments WHERE id=?`, n).Scan(&c.AlertID, &at, &c.Author, &c.Body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("alerts: comment %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("alerts: %w", err)
+	}
+	c.At = time.Unix(0, at).UTC()
+	return c, nil
 }
 
 // History returns the changes of an alert, oldest first.

@@ -524,7 +524,11 @@ func (l *loader) collect(e *entry) {
 		}
 	}
 	if !e.valid() {
-		inv := &InvalidSpec{File: e.cand.display, AbsFile: filepath.FromSlash(e.cand.abs), Type: e.typ, ID: e.id}
+		inv := &InvalidSpec{File: e.cand.display, AbsFile: filepath.FromSlash(e.cand.abs), Type: e.typ, ID: e.id, Enabled: true}
+		if e.root != nil {
+			inv.Enabled = boolean(e.root, "Enabled", true)
+			inv.Severity = str(e.root, "Severity")
+		}
 		for _, p := range e.c.probs {
 			if !p.Warning {
 				inv.Problems = append(inv.Problems, p)

@@ -288,8 +288,12 @@ type InvalidSpec struct {
 	File    string
 	AbsFile string
 	// Type and ID are set when they could be read.
-	Type     AnalysisType
-	ID       string
+	Type AnalysisType
+	ID   string
+	// Enabled is the spec's Enabled key; true when it is missing or not a bool. Severity is
+	// its Severity when that is a string.
+	Enabled  bool
+	Severity string
 	Problems []Problem
 }
 

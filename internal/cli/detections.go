@@ -13,6 +13,8 @@ import (
 
 	"github.com/pantherlabs/panther/internal/analysis"
 	"github.com/pantherlabs/panther/internal/content"
+	"github.com/pantherlabs/panther/internal/detect"
+	"github.com/pantherlabs/panther/internal/pyrun"
 	"github.com/pantherlabs/panther/internal/state"
 )
 
@@ -37,34 +39,49 @@ func openContent(ctx context.Context, dataDir string) (*content.Store, io.Closer
 	return st, db, nil
 }
 
-// loadDetections loads content from dir (or the data dir's stored content when dir is empty).
-// Invalid specs are reported on w and skipped. It returns nil when there is no content.
+// loadCollection loads content from dir (or the data dir's stored content when dir is empty);
+// nil when there is no content.
+func loadCollection(ctx context.Context, dataDir, dir string) (*analysis.Collection, error) {
+	if dir != "" {
+		return analysis.Load(dir, analysis.Options{})
+	}
+	st, closer, err := openContent(ctx, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	defer closer.Close()
+	col, err := st.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(col.Specs) == 0 && len(col.Invalid) == 0 {
+		return nil, nil
+	}
+	return col, nil
+}
+
+// loadDetections loads content like loadCollection. Invalid specs are reported on w and
+// skipped, except those of enabled rules and correlation rules: the detection engine reports
+// them once, with the other detections that cannot run.
 func loadDetections(ctx context.Context, dataDir, dir string, w io.Writer) (*analysis.Collection, error) {
-	var col *analysis.Collection
-	if dir == "" {
-		st, closer, err := openContent(ctx, dataDir)
-		if err != nil {
-			return nil, err
-		}
-		defer closer.Close()
-		if col, err = st.Load(ctx); err != nil {
-			return nil, err
-		}
-		if len(col.Specs) == 0 && len(col.Invalid) == 0 {
-			return nil, nil
-		}
-	} else {
-		var err error
-		if col, err = analysis.Load(dir, analysis.Options{}); err != nil {
-			return nil, err
-		}
+	col, err := loadCollection(ctx, dataDir, dir)
+	if err != nil || col == nil {
+		return col, err
 	}
 	for _, inv := range col.Invalid {
+		if engineReports(inv) {
+			continue
+		}
 		for _, p := range inv.Problems {
 			fmt.Fprintf(w, "panther: skipping invalid detection content: %v\n", p)
 		}
 	}
 	return col, nil
+}
+
+// engineReports says whether the detection engine reports an invalid spec (detect.New).
+func engineReports(inv *analysis.InvalidSpec) bool {
+	return inv.ID != "" && inv.Enabled && (inv.Type == analysis.TypeRule || inv.Type == analysis.TypeCorrelationRule)
 }
 
 func runDetections(ctx context.Context, env *Env, args []string) int {
@@ -124,7 +141,7 @@ func detectionsUpload(ctx context.Context, env *Env, args []string) int {
 		counts[s.Meta().Type]++
 	}
 	var parts []string
-	for _, t := range []analysis.AnalysisType{analysis.TypeRule, analysis.TypeScheduledRule, analysis.TypePolicy,
+	for _, t := range []analysis.AnalysisType{analysis.TypeRule, analysis.TypeScheduledRule, analysis.TypeCorrelationRule, analysis.TypePolicy,
 		analysis.TypeGlobal, analysis.TypeDataModel, analysis.TypePack, analysis.TypeSavedQuery, analysis.TypeScheduledQuery} {
 		if counts[t] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[t], t))
@@ -152,12 +169,13 @@ func sourceFS(p string) (fs.FS, func(), error) {
 }
 
 func detectionsList(ctx context.Context, env *Env, args []string) int {
-	f := newFlags(env, "detections list", "detections list [--data-dir D] [--path DIR]").withDataDir()
+	f := newFlags(env, "detections list", "detections list [--data-dir D] [--path DIR] [--python PY]").withDataDir()
 	path := f.String("path", "", "list the content of DIR instead of the stored detections")
+	python := f.String("python", "", "Python interpreter the detections are checked with (default python3)")
 	if _, code, ok := f.parse(args); !ok {
 		return code
 	}
-	col, err := loadDetections(ctx, f.DataDir(), *path, env.Stderr)
+	col, err := loadCollection(ctx, f.DataDir(), *path)
 	if err != nil {
 		return errorf(env, "detections list: %v", err)
 	}
@@ -165,23 +183,92 @@ func detectionsList(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintln(env.Stdout, "no detections uploaded (panther detections upload DIR)")
 		return ExitOK
 	}
+	notLoaded := pythonLoadErrors(ctx, col, *python, env.Stderr)
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tTYPE\tENABLED\tSEVERITY\tKIND\tLOG TYPES")
+	fmt.Fprintln(tw, "ID\tTYPE\tENABLED\tSEVERITY\tKIND\tSTATUS\tLOG TYPES")
+	var problems []string
 	for _, d := range col.Detections {
 		kind := "python"
-		if d.IsSimple() {
+		switch {
+		case d.Type == analysis.TypeCorrelationRule:
+			kind = strings.ToLower(d.Correlation.Kind)
+		case d.IsSimple():
 			kind = "simple"
-		} else if d.IsDerived() {
+		case d.IsDerived():
 			kind = "derived"
 		}
 		targets := d.LogTypes
-		if d.Type == analysis.TypePolicy {
+		switch d.Type {
+		case analysis.TypePolicy:
 			targets = d.ResourceTypes
+		case analysis.TypeCorrelationRule:
+			for _, m := range d.Correlation.Members {
+				targets = append(targets, m.RuleID)
+			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\t%s\n", d.ID, d.Type, d.Enabled, d.Severity, kind, strings.Join(targets, ","))
+		status := "loaded"
+		if why, bad := notLoaded[d.ID]; bad {
+			status = "not loaded"
+			problems = append(problems, why)
+		} else if d.IsDerived() {
+			if _, ok := col.Base(d); !ok {
+				status = "not loaded"
+				problems = append(problems, fmt.Sprintf("%s: %s: its BaseDetection %q is not among the loaded detections", d.ID, d.File, d.BaseDetection))
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\t%s\t%s\n", d.ID, d.Type, d.Enabled, d.Severity, kind, status, strings.Join(targets, ","))
+	}
+	for _, inv := range col.Invalid {
+		switch inv.Type {
+		case analysis.TypeRule, analysis.TypeScheduledRule, analysis.TypeCorrelationRule, analysis.TypePolicy:
+		default:
+			for _, p := range inv.Problems {
+				fmt.Fprintf(env.Stderr, "panther: skipping invalid detection content: %v\n", p)
+			}
+			continue
+		}
+		id := inv.ID
+		if id == "" {
+			id = inv.File
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t-\tnot loaded (invalid spec)\t\n", id, inv.Type, inv.Enabled, inv.Severity)
+		problems = append(problems, id+": "+inv.Error())
 	}
 	tw.Flush()
+	if len(problems) > 0 {
+		fmt.Fprintf(env.Stdout, "\n%d detections are not loaded and do not run:\n", len(problems))
+		for _, p := range problems {
+			fmt.Fprintln(env.Stdout, "  "+strings.ReplaceAll(p, "\n", "\n    "))
+		}
+	}
 	return ExitOK
+}
+
+// pythonLoadErrors loads the Python detections in one worker and returns why those that
+// fail did (a syntax error, a module that is not installed, with its fix), by ID.
+func pythonLoadErrors(ctx context.Context, col *analysis.Collection, python string, log io.Writer) map[string]string {
+	var pyDets []*analysis.Detection
+	for _, d := range col.Detections {
+		if d.PythonSource != "" {
+			pyDets = append(pyDets, d)
+		}
+	}
+	if len(pyDets) == 0 {
+		return nil
+	}
+	pool, err := pyrun.New(ctx, pyrun.Options{Python: python, Workers: 1}, detect.PythonContent(col, pyDets))
+	if err != nil {
+		fmt.Fprintf(log, "panther: cannot check the Python detections: %v\n", err)
+		return nil
+	}
+	defer pool.Close()
+	out := map[string]string{}
+	for _, d := range pyDets {
+		if se := pool.SetupError(d.ID); se != nil {
+			out[d.ID] = d.ID + ": " + se.Error()
+		}
+	}
+	return out
 }
 
 // detectionsExport writes the stored content as a panther-analysis tree, for `panther test`.

@@ -146,12 +146,15 @@ func ingestFiles(ctx context.Context, env *Env, c ingestConfig) (*ingest.Stats, 
 		if dr != nil {
 			fmt.Fprintf(out, "%d rules ran: %d matches, %d rule errors, %d alerts raised\n",
 				len(dr.engine.Rules()), dr.sink.Matches, dr.sink.Errors, len(dr.sink.Raised))
+			if n := len(dr.engine.LoadErrors); n > 0 {
+				fmt.Fprintf(out, "%d detections cannot run (see above): %d RULE_ERROR alerts raised\n", n, len(dr.loadAlerts))
+			}
 			if c.detections.stats > 0 {
 				printRuleStats(out, dr.engine, c.detections.stats)
 			}
 		}
 	}
-	if dr != nil && len(dr.sink.Raised) > 0 {
+	if dr != nil && len(dr.sink.Raised)+len(dr.loadAlerts) > 0 {
 		deliverDue(ctx, st, out)
 	}
 	return stats, nil

@@ -76,6 +76,8 @@ type detectionConfig struct {
 type detectionRun struct {
 	engine *detect.Engine
 	sink   *detect.Sink
+	// loadAlerts are the RULE_ERROR alerts of detections that cannot run.
+	loadAlerts []*alerts.Alert
 }
 
 // startDetections loads the content and starts the engine; nil when there are no rules.
@@ -94,14 +96,33 @@ func startDetections(ctx context.Context, dataDir string, c detectionConfig, st 
 	if err != nil {
 		return nil, err
 	}
-	for id, why := range eng.Skipped {
-		fmt.Fprintf(log, "panther: detection %s cannot run: %s\n", id, why)
+	// Detections that cannot run are said once here, with their fix, and raise one RULE_ERROR
+	// alert each; they are not run on events.
+	loadAlerts, err := detect.ReportLoadErrors(ctx, eng.LoadErrors, st.alerts, time.Now(), log)
+	if err != nil {
+		eng.Close()
+		return nil, err
 	}
-	if len(eng.Rules()) == 0 {
+	reportUnloadedDataModels(eng, log)
+	if len(eng.Rules()) == 0 && len(loadAlerts) == 0 {
 		eng.Close()
 		return nil, nil
 	}
-	return &detectionRun{engine: eng, sink: &detect.Sink{Engine: eng, Alerts: st.alerts, Lake: w, Ctx: ctx}}, nil
+	return &detectionRun{engine: eng, sink: &detect.Sink{Engine: eng, Alerts: st.alerts, Lake: w, Ctx: ctx}, loadAlerts: loadAlerts}, nil
+}
+
+// reportUnloadedDataModels says which data models failed to load (their rules' udm() calls
+// then fall back to the raw event).
+func reportUnloadedDataModels(eng *detect.Engine, log io.Writer) {
+	loadErr := map[string]bool{}
+	for _, le := range eng.LoadErrors {
+		loadErr[le.ID] = true
+	}
+	for id, why := range eng.Skipped {
+		if !loadErr[id] {
+			fmt.Fprintf(log, "panther: data model %s cannot load: %s\n", id, why)
+		}
+	}
 }
 
 func (r *detectionRun) Close() error {

@@ -63,8 +63,9 @@ type Engine struct {
 	rules    []*Rule
 	byID     map[string]*Rule
 	sels     map[string]*pyrun.Selection
-	// Skipped lists the enabled rules that cannot run, with why (a derived rule without its
-	// base, a Python rule that failed to load).
+	// LoadErrors lists the enabled detections that cannot run (see LoadError), by ID.
+	LoadErrors []LoadError
+	// Skipped maps the ID of each LoadErrors entry to its message.
 	Skipped map[string]string
 
 	workers []*worker
@@ -116,7 +117,9 @@ func New(ctx context.Context, col *analysis.Collection, o Options) (*Engine, err
 		}
 		eff, ok := Effective(col, d)
 		if !ok {
-			e.Skipped[d.ID] = fmt.Sprintf("base detection %q not found", d.BaseDetection)
+			e.addLoadError(LoadError{ID: d.ID, Type: d.Type, File: d.File, Severity: d.Severity,
+				Cause: fmt.Sprintf("its BaseDetection %q is not among the loaded detections", d.BaseDetection),
+				Fix:   fmt.Sprintf("add the rule %s to the content, or remove BaseDetection from %s", d.BaseDetection, d.File)})
 			continue
 		}
 		if !eff.Enabled {
@@ -124,7 +127,9 @@ func New(ctx context.Context, col *analysis.Collection, o Options) (*Engine, err
 		}
 		r := &Rule{Detection: eff, python: eff.PythonSource != ""}
 		if !r.python && (eff.Simple == nil || !eff.Simple.HasMatcher()) {
-			e.Skipped[d.ID] = "no Python body and no simple detection"
+			e.addLoadError(LoadError{ID: d.ID, Type: d.Type, File: d.File, Severity: eff.Severity,
+				Cause: "it has neither a Python body (Filename) nor a simple detection (Detection)",
+				Fix:   "give it a Filename or a Detection"})
 			continue
 		}
 		r.order = len(e.rules)
@@ -145,9 +150,7 @@ func New(ctx context.Context, col *analysis.Collection, o Options) (*Engine, err
 			return nil, err
 		}
 		e.pool = pool
-		for id, msg := range pool.SetupErrors() {
-			e.Skipped[id] = msg
-		}
+		e.dropUnloaded(col)
 		if !o.NoCompile {
 			if err := e.compileContent(ctx, col, pyDets, o); err != nil {
 				// Compilation is an optimization: without it every rule runs in CPython.
@@ -155,6 +158,8 @@ func New(ctx context.Context, col *analysis.Collection, o Options) (*Engine, err
 			}
 		}
 	}
+	e.addInvalid(col)
+	e.sortLoadErrors()
 	return e, nil
 }
 

@@ -50,10 +50,6 @@ type Options struct {
 	Now            func() time.Time
 	RowIDs         *rowid.Generator
 	Stdin          io.Reader // read for the path "-"
-	// ExplainErrors is ignored, kept for the callers that set it: quarantine reasons are
-	// always detailed now, since the classifier needs each type's detailed failure position
-	// to name the closest type first.
-	ExplainErrors bool
 }
 
 // An Input is one unit of records: a file, or a payload a live source accepted.

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -48,9 +49,33 @@ func run(t testing.TB, dir string, o Options) result {
 		o.Workers = 1
 	}
 	sum, code := Run(context.Background(), o)
-	clean := func(s string) string { return strings.ReplaceAll(s, td, "<TESTDATA>") }
+	py := pythonExecutable(t)
+	clean := func(s string) string {
+		s = strings.ReplaceAll(s, td, "<TESTDATA>")
+		if py != "" {
+			s = strings.ReplaceAll(s, py, "<PYTHON>")
+		}
+		return s
+	}
 	return result{sum: sum, code: code, stdout: clean(out.String()), stderr: clean(errOut.String())}
 }
+
+// pythonExecutable is the interpreter the workers run (sys.executable of python3), which
+// missing-module messages name.
+func pythonExecutable(t testing.TB) string {
+	pythonExeOnce.Do(func() {
+		out, err := exec.Command("python3", "-c", "import sys; print(sys.executable)").Output()
+		if err == nil {
+			pythonExe = strings.TrimSpace(string(out))
+		}
+	})
+	return pythonExe
+}
+
+var (
+	pythonExeOnce sync.Once
+	pythonExe     string
+)
 
 func (r result) golden(args string) string {
 	var b strings.Builder

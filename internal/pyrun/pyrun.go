@@ -210,10 +210,24 @@ type SetupError struct {
 	Line int
 	// Traceback is the formatted traceback of the load.
 	Traceback string
+	// Module is the module a ModuleNotFoundError names; Fix says how to install it into the
+	// interpreter the workers run.
+	Module string
+	Fix    string
 }
 
-// Error formats the setup error as "path:line: Type: message".
+// Error formats the setup error as "path:line: Type: message", followed on a second line by
+// the fix when there is one.
 func (e *SetupError) Error() string {
+	fix := ""
+	if e.Fix != "" {
+		fix = "\n" + e.Fix
+	}
+	return e.Cause() + fix
+}
+
+// Cause is the error without its fix: "path:line: Type: message".
+func (e *SetupError) Cause() string {
 	loc := e.Path
 	if e.Line > 0 {
 		loc = fmt.Sprintf("%s:%d", e.Path, e.Line)

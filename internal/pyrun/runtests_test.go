@@ -301,8 +301,11 @@ func TestRunTests(t *testing.T) {
 
 func TestRunTestsSetupErrors(t *testing.T) {
 	p := newPool(t, Options{Workers: 1}, testContent(t))
+	py := p.python
 	for _, tc := range []struct{ id, want string }{
-		{"ImportError.Rule", "testdata/content/import_error_rule.py:1: ModuleNotFoundError: No module named 'not_a_real_module_xyz'"},
+		{"ImportError.Rule", "testdata/content/import_error_rule.py:1: ModuleNotFoundError: No module named 'not_a_real_module_xyz'\n" +
+			"rule ImportError.Rule imports not_a_real_module_xyz, which is not installed in " + py + ": install it with `" + py +
+			" -m pip install not-a-real-module-xyz` (or your distribution's package)"},
 		{"Missing.Rule", "testdata/content/missing_rule.py: AssertionError: detection needs to have a method named 'rule'"},
 	} {
 		_, err := p.RunTests(context.Background(), tc.id, []TestCase{{Name: "x", Data: json.RawMessage(`{}`)}}, TestOptions{})

@@ -187,7 +187,7 @@ func (p *Pool) RunTests(ctx context.Context, detectionID string, tests []TestCas
 		}
 		if r.SetupError != nil {
 			d := p.content.Detections[det]
-			return nil, &SetupError{ID: d.ID, Type: r.SetupError.Type, Message: r.SetupError.Msg, Path: d.Module.Path, Line: r.SetupError.Line, Traceback: r.SetupError.TB}
+			return nil, p.setupError(d.ID, d.Kind, d.Module.Path, *r.SetupError)
 		}
 		for _, wr := range r.Results {
 			results = append(results, wr.result())

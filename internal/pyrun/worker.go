@@ -146,6 +146,8 @@ type wireError struct {
 	Line int    `json:"line"`
 	TB   string `json:"tb"`
 	Fn   string `json:"fn"`
+	// Module is the module a ModuleNotFoundError could not find.
+	Module string `json:"module"`
 }
 
 func (p *Pool) recordSetupErrors(errs map[string]wireError) {
@@ -155,9 +157,9 @@ func (p *Pool) recordSetupErrors(errs map[string]wireError) {
 		if _, ok := p.setupErrs[id]; ok {
 			continue
 		}
-		path := ""
+		path, kind := "", "data model"
 		if i, ok := p.detIdx[id]; ok {
-			path = p.content.Detections[i].Module.Path
+			path, kind = p.content.Detections[i].Module.Path, p.content.Detections[i].Kind
 		} else {
 			for _, dm := range p.content.DataModels {
 				if dm.ID == id && dm.Module != nil {
@@ -165,7 +167,7 @@ func (p *Pool) recordSetupErrors(errs map[string]wireError) {
 				}
 			}
 		}
-		p.setupErrs[id] = &SetupError{ID: id, Type: e.Type, Message: e.Msg, Path: path, Line: e.Line, Traceback: e.TB}
+		p.setupErrs[id] = p.setupError(id, kind, path, e)
 	}
 }
 

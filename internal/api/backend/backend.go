@@ -4,6 +4,8 @@
 package backend
 
 import (
+	"context"
+	"encoding/json"
 	"log/slog"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/pantherlabs/panther/internal/content"
 	"github.com/pantherlabs/panther/internal/delivery"
 	"github.com/pantherlabs/panther/internal/logtypes"
+	"github.com/pantherlabs/panther/internal/notify"
 	"github.com/pantherlabs/panther/internal/notify/store"
 	"github.com/pantherlabs/panther/internal/settings"
 	"github.com/pantherlabs/panther/internal/sources"
@@ -28,8 +31,9 @@ type Deps struct {
 	// Alerts is the alert store; Delivery the dispatcher (attempts, re-send, test alerts).
 	Alerts   *alerts.Store
 	Delivery *delivery.Dispatcher
-	// Destinations is the destination store.
+	// Destinations is the destination store; Notifiers builds their senders (for test alerts).
 	Destinations *store.Store
+	Notifiers    *notify.Registry
 	// Content is the detection content store.
 	Content *content.Store
 	// Schemas is the custom log schema store.
@@ -54,7 +58,11 @@ type Deps struct {
 }
 
 // Lake is the data-lake query service (internal/lakequery).
-type Lake interface{}
+type Lake interface {
+	// AlertEvents returns a page of an alert's matched events (rows of the rule matches
+	// tables, as JSON objects) and the cursor of the next page ("" on the last one).
+	AlertEvents(ctx context.Context, alertID string, logTypes []string, cursor string, limit int) ([]json.RawMessage, string, error)
+}
 
 // Metrics is the ingest metrics service.
 type Metrics interface{}

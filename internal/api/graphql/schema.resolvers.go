@@ -7,9 +7,11 @@ package graphql
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 
+	"github.com/pantherlabs/panther/internal/alerts"
 	"github.com/pantherlabs/panther/internal/analysis"
 	"github.com/pantherlabs/panther/internal/api/apierr"
 	"github.com/pantherlabs/panther/internal/api/graphql/generated"
@@ -40,39 +42,98 @@ func (r *aPITokenResolver) UpdatedBy(ctx context.Context, obj *model.APIToken) (
 }
 
 func (r *alertResolver) Assignee(ctx context.Context, obj *model.Alert) (*model.User, error) {
-	return nil, notAvailable("assignee")
+	if obj.AssigneeID == "" {
+		return nil, nil
+	}
+	if u, err := r.D.Auth.GetUser(ctx, obj.AssigneeID); err == nil {
+		return userModel(u), nil
+	}
+	if u, err := r.D.Auth.FindUser(ctx, obj.AssigneeID); err == nil {
+		return userModel(u), nil
+	}
+	return nil, nil
 }
 
 func (r *alertResolver) Deliveries(ctx context.Context, obj *model.Alert) ([]*model.AlertDelivery, error) {
-	return nil, notAvailable("deliveries")
+	out := []*model.AlertDelivery{}
+	if r.D.Delivery == nil {
+		return out, nil
+	}
+	recs, err := r.D.Delivery.Deliveries(ctx, obj.ID)
+	if err != nil {
+		return nil, fail(err)
+	}
+	names := r.destinationNames(ctx)
+	for _, rec := range recs {
+		for i, at := range rec.Attempts {
+			msg := at.Error
+			if msg == "" && at.Success {
+				msg = "delivered"
+			}
+			out = append(out, &model.AlertDelivery{DispatchedAt: at.StartedAt, Label: names[rec.DestinationID], Message: msg,
+				OutputID: rec.DestinationID, StatusCode: at.StatusCode, Success: at.Success, URL: "", Attempt: i + 1, Retryable: at.Retryable})
+		}
+	}
+	return out, nil
 }
 
 func (r *alertResolver) Events(ctx context.Context, obj *model.Alert, input *model.AlertEventsInput) (*model.AlertEventsOutput, error) {
-	return nil, notAvailable("events")
+	return r.alertEvents(ctx, obj, input)
 }
 
 func (r *alertResolver) Origin(ctx context.Context, obj *model.Alert) (model.AlertOrigin, error) {
-	return nil, notAvailable("origin")
+	if r.D.Content != nil {
+		if snap, err := r.D.Content.Snapshot(ctx); err == nil {
+			if it, ok := snap.Item(obj.DetectionID); ok && content.IsDetection(it.Type) {
+				return detectionModel(snap, it), nil
+			}
+		}
+	}
+	return &model.DeletedDetection{ID: obj.DetectionID}, nil
 }
 
 func (r *alertResolver) UpdatedBy(ctx context.Context, obj *model.Alert) (model.Actor, error) {
-	return nil, notAvailable("updatedBy")
+	hist, err := r.D.Alerts.History(ctx, obj.ID)
+	if err != nil || len(hist) == 0 {
+		return nil, nil
+	}
+	return r.resolveActor(ctx, hist[len(hist)-1].Actor)
 }
 
 func (r *alertResolver) Comments(ctx context.Context, obj *model.Alert) ([]*model.Comment, error) {
-	return nil, notAvailable("comments")
+	list, err := r.D.Alerts.Comments(ctx, obj.ID)
+	if err != nil {
+		return nil, fail(err)
+	}
+	out := make([]*model.Comment, len(list))
+	for i := range list {
+		out[i] = commentModel(obj.ID, &list[i], model.CommentFormatPlainText)
+	}
+	return out, nil
 }
 
 func (r *alertResolver) History(ctx context.Context, obj *model.Alert) ([]*model.AlertHistoryEntry, error) {
-	return nil, notAvailable("history")
+	hist, err := r.D.Alerts.History(ctx, obj.ID)
+	if err != nil {
+		return nil, fail(err)
+	}
+	out := make([]*model.AlertHistoryEntry, len(hist))
+	for i, h := range hist {
+		out[i] = &model.AlertHistoryEntry{At: h.At, Actor: r.actorName(ctx, h.Actor), Action: h.Action, OldValue: optStr(h.Old), NewValue: optStr(h.New)}
+	}
+	return out, nil
 }
 
 func (r *commentResolver) CreatedBy(ctx context.Context, obj *model.Comment) (model.Actor, error) {
-	return nil, notAvailable("createdBy")
+	return r.resolveActor(ctx, obj.CreatedByRef)
 }
 
 func (r *commentResolver) Entity(ctx context.Context, obj *model.Comment) (model.CommentEntity, error) {
-	return nil, notAvailable("entity")
+	a, err := r.D.Alerts.Get(ctx, obj.AlertID)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return r.alertModel(ctx, a), nil
 }
 
 func (r *dataLakeQueryResolver) Children(ctx context.Context, obj *model.DataLakeQuery) ([]*model.DataLakeQuery, error) {
@@ -172,27 +233,101 @@ func (r *metricsOutputResolver) IntervalInMinutes(ctx context.Context, obj *mode
 }
 
 func (r *mutationResolver) UpdateAlertStatusByID(ctx context.Context, input model.UpdateAlertStatusByIDInput) (*model.UpdateAlertStatusByIDOutput, error) {
-	return nil, notAvailable("updateAlertStatusById")
+	if err := need(r.D.Alerts != nil, "the alert store"); err != nil {
+		return nil, err
+	}
+	if err := r.D.Alerts.SetStatus(ctx, input.Ids, alerts.Status(input.Status), actorRef(ctx)); err != nil {
+		return nil, fail(err)
+	}
+	list, err := r.alertsByID(ctx, input.Ids)
+	return &model.UpdateAlertStatusByIDOutput{Alerts: list}, err
 }
 
 func (r *mutationResolver) UpdateAlertsAssigneeByID(ctx context.Context, input model.UpdateAlertsAssigneeByIDInput) (*model.UpdateAlertsAssigneeByIDOutput, error) {
-	return nil, notAvailable("updateAlertsAssigneeById")
+	if err := need(r.D.Alerts != nil, "the alert store"); err != nil {
+		return nil, err
+	}
+	assignee := ""
+	if id := deref(input.AssigneeID); id != "" {
+		u, err := r.D.Auth.GetUser(ctx, id)
+		if err != nil {
+			return nil, apierr.New(apierr.NotFound, "no user with ID %q to assign", id)
+		}
+		assignee = u.ID
+	}
+	if err := r.D.Alerts.Assign(ctx, input.Ids, assignee, actorRef(ctx)); err != nil {
+		return nil, fail(err)
+	}
+	list, err := r.alertsByID(ctx, input.Ids)
+	return &model.UpdateAlertsAssigneeByIDOutput{Alerts: list}, err
 }
 
 func (r *mutationResolver) UpdateAlertsAssigneeByEmail(ctx context.Context, input model.UpdateAlertsAssigneeByEmailInput) (*model.UpdateAlertsAssigneeByEmailOutput, error) {
-	return nil, notAvailable("updateAlertsAssigneeByEmail")
+	if err := need(r.D.Alerts != nil, "the alert store"); err != nil {
+		return nil, err
+	}
+	assignee := ""
+	if email := deref(input.AssigneeEmail); email != "" {
+		u, err := r.D.Auth.GetUserByEmail(ctx, email)
+		if err != nil {
+			return nil, apierr.New(apierr.NotFound, "no user with e-mail %q to assign", email)
+		}
+		assignee = u.ID
+	}
+	if err := r.D.Alerts.Assign(ctx, input.Ids, assignee, actorRef(ctx)); err != nil {
+		return nil, fail(err)
+	}
+	list, err := r.alertsByID(ctx, input.Ids)
+	return &model.UpdateAlertsAssigneeByEmailOutput{Alerts: list}, err
 }
 
 func (r *mutationResolver) CreateAlertComment(ctx context.Context, input model.CreateAlertCommentInput) (*model.CreateAlertCommentOutput, error) {
-	return nil, notAvailable("createAlertComment")
+	if err := need(r.D.Alerts != nil, "the alert store"); err != nil {
+		return nil, err
+	}
+	c, err := r.D.Alerts.AddComment(ctx, input.AlertID, actorRef(ctx), input.Body)
+	if err != nil {
+		if errors.Is(err, alerts.ErrNotFound) {
+			return nil, apierr.New(apierr.NotFound, "no alert with ID %q", input.AlertID)
+		}
+		if strings.Contains(err.Error(), "empty comment") {
+			return nil, invalid("the comment body is empty")
+		}
+		return nil, fail(err)
+	}
+	format := model.CommentFormatPlainText
+	if input.Format != nil {
+		format = *input.Format
+	}
+	return &model.CreateAlertCommentOutput{Comment: commentModel(input.AlertID, c, format)}, nil
 }
 
 func (r *mutationResolver) DeliverAlert(ctx context.Context, input model.DeliverAlertInput) (*model.DeliverAlertOutput, error) {
-	return nil, notAvailable("deliverAlert")
+	if err := need(r.D.Alerts != nil && r.D.Delivery != nil, "alert delivery"); err != nil {
+		return nil, err
+	}
+	a, err := r.D.Alerts.Get(ctx, input.AlertID)
+	if err != nil || !a.Raised {
+		return nil, apierr.New(apierr.NotFound, "no alert with ID %q", input.AlertID)
+	}
+	if err := r.D.Delivery.Resend(ctx, input.AlertID, input.OutputIds); err != nil {
+		if strings.Contains(err.Error(), "routes to no destination") {
+			return nil, invalid("alert %s routes to no destination: give outputIds", input.AlertID)
+		}
+		return nil, fail(err)
+	}
+	return &model.DeliverAlertOutput{Alert: r.alertModel(ctx, a)}, nil
 }
 
 func (r *mutationResolver) SendTestAlert(ctx context.Context, input model.SendTestAlertInput) (*model.SendTestAlertOutput, error) {
-	return nil, notAvailable("sendTestAlert")
+	if err := need(r.D.Destinations != nil && r.D.Notifiers != nil, "destinations"); err != nil {
+		return nil, err
+	}
+	out := &model.SendTestAlertOutput{Results: []*model.SendTestAlertResult{}}
+	for _, id := range input.OutputIds {
+		out.Results = append(out.Results, r.sendTest(ctx, id))
+	}
+	return out, nil
 }
 
 func (r *mutationResolver) CreateDetection(ctx context.Context, input model.DetectionInput) (*model.DetectionOutput, error) {
@@ -386,15 +521,24 @@ func (r *mutationResolver) CancelDataLakeQuery(ctx context.Context, input model.
 }
 
 func (r *mutationResolver) CreateSource(ctx context.Context, input model.CreateSourceInput) (*model.CreateSourceOutput, error) {
-	return nil, notAvailable("createSource")
+	return r.createSource(ctx, &input)
 }
 
 func (r *mutationResolver) UpdateSource(ctx context.Context, input model.UpdateSourceInput) (*model.UpdateSourceOutput, error) {
-	return nil, notAvailable("updateSource")
+	return r.updateSource(ctx, &input)
 }
 
 func (r *mutationResolver) DeleteSource(ctx context.Context, input model.DeleteSourceInput) (*model.DeleteSourceOutput, error) {
-	return nil, notAvailable("deleteSource")
+	if err := need(r.D.Sources != nil, "the source store"); err != nil {
+		return nil, err
+	}
+	if _, err := r.sourceByID(ctx, input.ID); err != nil {
+		return nil, err
+	}
+	if err := r.D.Sources.Remove(ctx, input.ID); err != nil {
+		return nil, fail(err)
+	}
+	return &model.DeleteSourceOutput{ID: input.ID}, nil
 }
 
 func (r *mutationResolver) CreateOrUpdateSchema(ctx context.Context, input model.CreateOrUpdateSchemaInput) (*model.CreateOrUpdateSchemaOutput, error) {
@@ -428,15 +572,46 @@ func (r *mutationResolver) TestSchema(ctx context.Context, input model.TestSchem
 }
 
 func (r *mutationResolver) AddDestination(ctx context.Context, input model.DestinationInput) (*model.Destination, error) {
-	return nil, notAvailable("addDestination")
+	if err := need(r.D.Destinations != nil, "destinations"); err != nil {
+		return nil, err
+	}
+	d, err := destinationOf(&input)
+	if err != nil {
+		return nil, err
+	}
+	d, err = r.D.Destinations.Add(ctx, d)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return destinationModel(d), nil
 }
 
 func (r *mutationResolver) UpdateDestination(ctx context.Context, input model.DestinationInput) (*model.Destination, error) {
-	return nil, notAvailable("updateDestination")
+	if err := need(r.D.Destinations != nil, "destinations"); err != nil {
+		return nil, err
+	}
+	if deref(input.OutputID) == "" {
+		return nil, invalid("outputId is required to update a destination")
+	}
+	d, err := destinationOf(&input)
+	if err != nil {
+		return nil, err
+	}
+	d, err = r.D.Destinations.Update(ctx, d)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return destinationModel(d), nil
 }
 
 func (r *mutationResolver) DeleteDestination(ctx context.Context, id string) (*model.DeleteDestinationOutput, error) {
-	return nil, notAvailable("deleteDestination")
+	if err := need(r.D.Destinations != nil, "destinations"); err != nil {
+		return nil, err
+	}
+	if err := r.D.Destinations.Remove(ctx, id); err != nil {
+		return nil, fail(err)
+	}
+	return &model.DeleteDestinationOutput{ID: id}, nil
 }
 
 func (r *mutationResolver) InviteUser(ctx context.Context, input model.InviteUserInput) (*model.InviteUserOutput, error) {
@@ -625,11 +800,42 @@ func (r *queryResolver) FeatureFlags(ctx context.Context, input model.GetFeature
 }
 
 func (r *queryResolver) Alert(ctx context.Context, id string) (*model.Alert, error) {
-	return nil, notAvailable("alert")
+	if err := need(r.D.Alerts != nil, "the alert store"); err != nil {
+		return nil, err
+	}
+	a, err := r.D.Alerts.Get(ctx, id)
+	if err != nil || !a.Raised {
+		return nil, apierr.New(apierr.NotFound, "no alert with ID %q", id)
+	}
+	return r.alertModel(ctx, a), nil
 }
 
 func (r *queryResolver) Alerts(ctx context.Context, input model.AlertsInput) (*model.AlertsOutput, error) {
-	return nil, notAvailable("alerts")
+	if err := need(r.D.Alerts != nil, "the alert store"); err != nil {
+		return nil, err
+	}
+	f, ok, err := r.alertFilter(ctx, &input)
+	if err != nil {
+		return nil, err
+	}
+	out := &model.AlertsOutput{Edges: []*model.AlertsOutputEdge{}, PageInfo: &model.AlertsOutputPageInfo{HasPreviousPage: input.Cursor != nil && *input.Cursor != ""}}
+	if !ok {
+		return out, nil
+	}
+	pg, err := r.D.Alerts.List(ctx, f)
+	if err != nil {
+		return nil, invalidCursor(err)
+	}
+	for _, a := range pg.Alerts {
+		out.Edges = append(out.Edges, &model.AlertsOutputEdge{Node: r.alertModel(ctx, a)})
+	}
+	if pg.Next != "" {
+		out.PageInfo.HasNextPage, out.PageInfo.EndCursor = true, &pg.Next
+	}
+	if len(pg.Alerts) > 0 {
+		out.PageInfo.StartCursor = ptr(pg.Alerts[0].ID)
+	}
+	return out, nil
 }
 
 func (r *queryResolver) Detections(ctx context.Context, input *model.DetectionsInput) (*model.DetectionsOutput, error) {
@@ -877,11 +1083,50 @@ func (r *queryResolver) DataLakeQueries(ctx context.Context, input *model.DataLa
 }
 
 func (r *queryResolver) Sources(ctx context.Context, input *model.SourcesInput) (*model.SourcesOutput, error) {
-	return nil, notAvailable("sources")
+	if err := need(r.D.Sources != nil, "the source store"); err != nil {
+		return nil, err
+	}
+	list, err := r.D.Sources.List(ctx)
+	if err != nil {
+		return nil, fail(err)
+	}
+	var nodes []model.LogIntegration
+	var ids []string
+	for _, c := range list {
+		m, err := r.sourceModel(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		if m != nil {
+			nodes = append(nodes, m)
+			ids = append(ids, c.ID)
+		}
+	}
+	in := deref(input)
+	idx := make([]int, len(nodes))
+	for i := range idx {
+		idx[i] = i
+	}
+	pg, info := page(idx, func(i int) string { return ids[i] }, in.Cursor, pageSize(in.PageSize, 100, 1000))
+	out := &model.SourcesOutput{Edges: []*model.SourcesOutputEdge{}, PageInfo: info}
+	for _, i := range pg {
+		out.Edges = append(out.Edges, &model.SourcesOutputEdge{Node: nodes[i]})
+	}
+	return out, nil
 }
 
 func (r *queryResolver) Source(ctx context.Context, id string) (model.LogIntegration, error) {
-	return nil, notAvailable("source")
+	if err := need(r.D.Sources != nil, "the source store"); err != nil {
+		return nil, err
+	}
+	c, err := r.sourceByID(ctx, id)
+	if err != nil {
+		if apierr.As(err).Code == apierr.NotFound {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return r.sourceModel(ctx, c)
 }
 
 func (r *queryResolver) Schemas(ctx context.Context, input model.SchemasInput) (*model.SchemasOutput, error) {
@@ -933,11 +1178,29 @@ func (r *queryResolver) LogTypes(ctx context.Context) ([]string, error) {
 }
 
 func (r *queryResolver) Destinations(ctx context.Context) ([]*model.Destination, error) {
-	return nil, notAvailable("destinations")
+	if err := need(r.D.Destinations != nil, "destinations"); err != nil {
+		return nil, err
+	}
+	list, err := r.D.Destinations.List(ctx)
+	if err != nil {
+		return nil, fail(err)
+	}
+	out := make([]*model.Destination, len(list))
+	for i, d := range list {
+		out[i] = destinationModel(d)
+	}
+	return out, nil
 }
 
 func (r *queryResolver) Destination(ctx context.Context, id string) (*model.Destination, error) {
-	return nil, notAvailable("destination")
+	if err := need(r.D.Destinations != nil, "destinations"); err != nil {
+		return nil, err
+	}
+	d, err := r.D.Destinations.Get(ctx, id)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return destinationModel(d), nil
 }
 
 func (r *queryResolver) Users(ctx context.Context) ([]*model.User, error) {

@@ -145,7 +145,7 @@ func (r *Resolver) testSchema(ctx context.Context, in *model.TestSchemaInput) (*
 		}
 		return nil
 	})
-	p, err := ingest.New(ingest.Options{Types: []*logtypes.LogType{lt}, Sinks: []ingest.Sink{sink}, Workers: 1, ExplainErrors: true})
+	p, err := ingest.New(ingest.Options{Types: []*logtypes.LogType{lt}, Sinks: []ingest.Sink{sink}, Workers: 1})
 	if err != nil {
 		return nil, fail(err)
 	}

@@ -202,7 +202,10 @@ def _setup_error(exc, path):
     where = f"{path}:{line}: " if line else f"{path}: "
     chosen = [f for f in frames if not f.filename.startswith("<frozen") and f.filename != __file__]
     tb = "".join(traceback.format_list(chosen[-5:])) if chosen else ""
-    return {"type": type(exc).__name__, "msg": str(exc), "line": line, "tb": tb, "fn": "setup", "text": where + _fmt(exc)}
+    rec = {"type": type(exc).__name__, "msg": str(exc), "line": line, "tb": tb, "fn": "setup", "text": where + _fmt(exc)}
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        rec["module"] = exc.name
+    return rec
 
 
 class Detection:

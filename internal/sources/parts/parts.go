@@ -210,3 +210,18 @@ func Permanent(err error) bool {
 	var de *input.DecompressError
 	return errors.As(err, &de) && !de.Source
 }
+
+// ForPublisher bounds o to what pub accepts: a Publisher with a MaxPayload() int method
+// (the queue's encoded size limit) gets parts of at most half of it, which leaves room for
+// the header line, the names and the framing of the records.
+func ForPublisher(o Options, pub sources.Publisher) Options {
+	if l, ok := pub.(interface{ MaxPayload() int }); ok && l.MaxPayload() > 0 {
+		limit := max(l.MaxPayload()/2, 1)
+		o = o.withDefaults()
+		o.MaxPartBytes = min(o.MaxPartBytes, limit)
+		o.MaxRecordBytes = min(o.MaxRecordBytes, o.MaxPartBytes)
+		o.KeepBytes = min(o.KeepBytes, o.MaxRecordBytes)
+		o.HeaderBytes = min(o.HeaderBytes, o.MaxPartBytes)
+	}
+	return o
+}

@@ -189,3 +189,23 @@ func TestSplitErrors(t *testing.T) {
 		t.Fatalf("empty stream: %d parts, %v", len(ps), err)
 	}
 }
+
+type limited struct {
+	sources.Publisher
+	max int
+}
+
+func (l limited) MaxPayload() int { return l.max }
+
+func TestForPublisher(t *testing.T) {
+	o := ForPublisher(Options{}, limited{max: 1 << 20})
+	if o.MaxPartBytes != 512<<10 || o.MaxRecordBytes != 512<<10 || o.KeepBytes != DefaultKeepBytes {
+		t.Fatalf("options %+v", o)
+	}
+	if o := ForPublisher(Options{MaxPartBytes: 1000}, limited{max: 64 << 20}); o.MaxPartBytes != 1000 {
+		t.Fatalf("a smaller part size was raised: %+v", o)
+	}
+	if o := ForPublisher(Options{}, nil); o.MaxPartBytes != 0 {
+		t.Fatalf("a publisher without a limit changed the options: %+v", o)
+	}
+}

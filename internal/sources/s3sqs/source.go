@@ -348,7 +348,7 @@ func (s *Source) readObject(ctx context.Context, o object, pub sources.Publisher
 	if v := aws.ToString(out.VersionId); v != "" {
 		base += "/" + v
 	}
-	st, err := parts.Split(out.Body, s.parts, func(p *sources.Payload) error {
+	st, err := parts.Split(out.Body, parts.ForPublisher(s.parts, pub), func(p *sources.Payload) error {
 		p.SourceID, p.Name, p.DedupID = s.id, name, base+"/"+strconv.Itoa(p.Part)
 		return s.publish(ctx, pub, p)
 	})

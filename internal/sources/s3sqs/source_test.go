@@ -31,6 +31,9 @@ type env struct {
 	sqs   *sqstest.Server
 	queue string
 	s3    *s3.Client
+
+	mu        sync.Mutex
+	confirmed []string // SNS subscriptions confirmed: "topic token"
 }
 
 func newEnv(t *testing.T) *env {
@@ -45,15 +48,30 @@ func newEnv(t *testing.T) *env {
 	q := sqstest.New()
 	fake := gofakes3.New(s3mem.New(), gofakes3.WithLogger(gofakes3.DiscardLog()))
 	s3h := fake.Server()
+	e := &env{sqs: q}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if sqstest.IsSQS(r) {
 			q.ServeHTTP(w, r)
 			return
 		}
+		if r.Method == http.MethodPost && r.URL.Path == "/" && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+			// SNS (query protocol): ConfirmSubscription only.
+			r.ParseForm()
+			if r.Form.Get("Action") != "ConfirmSubscription" || !strings.Contains(r.Header.Get("Authorization"), "/sns/aws4_request") {
+				http.Error(w, "unexpected SNS call", http.StatusBadRequest)
+				return
+			}
+			e.mu.Lock()
+			e.confirmed = append(e.confirmed, r.Form.Get("TopicArn")+" "+r.Form.Get("Token"))
+			e.mu.Unlock()
+			w.Header().Set("Content-Type", "application/xml")
+			fmt.Fprintf(w, "<ConfirmSubscriptionResponse><ConfirmSubscriptionResult><SubscriptionArn>%s:sub-1</SubscriptionArn></ConfirmSubscriptionResult></ConfirmSubscriptionResponse>", r.Form.Get("TopicArn"))
+			return
+		}
 		s3h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	e := &env{url: srv.URL, sqs: q, queue: q.CreateQueue(srv.URL, "panther-notifications")}
+	e.url, e.queue = srv.URL, q.CreateQueue(srv.URL, "panther-notifications")
 	e.s3 = s3.New(s3.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), UsePathStyle: true,
 		Credentials: aws.AnonymousCredentials{},
@@ -257,6 +275,21 @@ func TestBackpressureLeavesTheMessage(t *testing.T) {
 	}
 	if len(rep.Errors()) != 0 {
 		t.Errorf("back-pressure reported as errors: %v", rep.Errors())
+	}
+}
+
+func TestSNSSubscriptionConfirmed(t *testing.T) {
+	e := newEnv(t)
+	topic := "arn:aws:sns:eu-west-1:123456789012:bucket-events"
+	body, _ := json.Marshal(map[string]string{"Type": "SubscriptionConfirmation", "MessageId": "m1", "TopicArn": topic, "Token": "tok-123",
+		"SubscribeURL": "https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=" + topic + "&Token=tok-123"})
+	id := e.sqs.Send(e.queue, string(body))
+	e.run(t, &sourcetest.Publisher{}, nil, nil)
+	sourcetest.Eventually(t, "the confirmation message to be deleted", func() bool { return e.sqs.Receives(e.queue, id) == -1 })
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.confirmed) != 1 || e.confirmed[0] != topic+" tok-123" {
+		t.Fatalf("confirmed %q", e.confirmed)
 	}
 }
 

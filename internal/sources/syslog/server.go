@@ -90,6 +90,13 @@ func New(c sources.Config, deps sources.Deps) (*Source, error) {
 			return nil, fmt.Errorf("syslog source %q: tls_cert, tls_key: %w", c.Label, err)
 		}
 		s.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		if set.TLSClientCA != "" {
+			pool, err := loadPool(set.TLSClientCA)
+			if err != nil {
+				return nil, fmt.Errorf("syslog source %q: tls_client_ca: %w", c.Label, err)
+			}
+			s.tls.ClientCAs, s.tls.ClientAuth = pool, tls.RequireAndVerifyClientCert
+		}
 	}
 	return s, nil
 }
@@ -154,6 +161,10 @@ func (s *Source) Run(ctx context.Context, pub sources.Publisher, rep sources.Rep
 		s.setAddr(l.transport, ln.Addr())
 	}
 	close(s.listening)
+	if l, ok := pub.(interface{ MaxPayload() int }); ok && l.MaxPayload() > 0 {
+		// Keep batches well within the queue's payload limit.
+		s.batchBytes = max(1, min(s.batchBytes, l.MaxPayload()/2-s.set.maxMessage()))
+	}
 	s.log.Info("syslog source listening", "udp", s.Addr(transportUDP), "tcp", s.Addr(transportTCP), "tls", s.Addr(transportTLS))
 
 	// Publishing goes on for drainTimeout after ctx is done, so that what was read is

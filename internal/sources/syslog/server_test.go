@@ -155,9 +155,15 @@ func TestIdleConnectionClosed(t *testing.T) {
 	}
 }
 
-// testCerts writes a CA and a server certificate for 127.0.0.1 to dir and returns the
-// files and a pool trusting the CA.
-func testCerts(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
+// certs are a test CA, a server certificate for 127.0.0.1 and a client certificate, the
+// first two also as files.
+type certs struct {
+	caFile, certFile, keyFile string
+	pool                      *x509.CertPool
+	client                    tls.Certificate
+}
+
+func testCerts(t *testing.T) certs {
 	t.Helper()
 	dir := t.TempDir()
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -174,40 +180,49 @@ func testCerts(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 		t.Fatal(err)
 	}
 	ca, _ := x509.ParseCertificate(caDER)
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
+	leaf := func(serial int64, cn string, usage x509.ExtKeyUsage) ([]byte, *ecdsa.PrivateKey) {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmpl := &x509.Certificate{
+			SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+			IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, ExtKeyUsage: []x509.ExtKeyUsage{usage},
+			KeyUsage: x509.KeyUsageDigitalSignature,
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return der, key
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		KeyUsage: x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	der, key := leaf(2, "127.0.0.1", x509.ExtKeyUsageServerAuth)
 	keyDER, err := x509.MarshalECPrivateKey(key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
+	c := certs{caFile: filepath.Join(dir, "ca.pem"), certFile: filepath.Join(dir, "cert.pem"), keyFile: filepath.Join(dir, "key.pem"), pool: x509.NewCertPool()}
+	for file, block := range map[string]*pem.Block{
+		c.caFile:   {Type: "CERTIFICATE", Bytes: caDER},
+		c.certFile: {Type: "CERTIFICATE", Bytes: der},
+		c.keyFile:  {Type: "EC PRIVATE KEY", Bytes: keyDER},
+	} {
+		if err := os.WriteFile(file, pem.EncodeToMemory(block), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	pool = x509.NewCertPool()
-	pool.AddCert(ca)
-	return certFile, keyFile, pool
+	c.pool.AddCert(ca)
+	cder, ckey := leaf(3, "sender", x509.ExtKeyUsageClientAuth)
+	c.client = tls.Certificate{Certificate: [][]byte{cder}, PrivateKey: ckey}
+	return c
 }
 
 func TestTLS(t *testing.T) {
-	certFile, keyFile, pool := testCerts(t)
+	c := testCerts(t)
+	pool := c.pool
 	pub := &sourcetest.Publisher{}
-	src := start(t, Settings{TLS: "127.0.0.1:0", TLSCert: certFile, TLSKey: keyFile}, pub, nil, nil)
+	src := start(t, Settings{TLS: "127.0.0.1:0", TLSCert: c.certFile, TLSKey: c.keyFile}, pub, nil, nil)
 	addr := src.Addr("tls").String()
 
 	good, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: pool})
@@ -234,6 +249,33 @@ func TestTLS(t *testing.T) {
 		t.Fatalf("records %q", recs)
 	}
 	sourcetest.Eventually(t, "2 handshake failures counted", func() bool { return testutil.ToFloat64(src.m.handshake) == 2 })
+}
+
+func TestMutualTLS(t *testing.T) {
+	c := testCerts(t)
+	pub := &sourcetest.Publisher{}
+	src := start(t, Settings{TLS: "127.0.0.1:0", TLSCert: c.certFile, TLSKey: c.keyFile, TLSClientCA: c.caFile}, pub, nil, nil)
+	addr := src.Addr("tls").String()
+	// Without a client certificate the server refuses the connection.
+	anon, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: c.pool})
+	if err == nil {
+		anon.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, err = anon.Read(make([]byte, 1)) // TLS 1.3: the refusal comes after the handshake
+		anon.Close()
+	}
+	if err == nil || err == io.EOF {
+		t.Fatalf("a client without a certificate: %v, want a TLS alert", err)
+	}
+	good, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: c.pool, Certificates: []tls.Certificate{c.client}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer good.Close()
+	fmt.Fprint(good, "<13>with a client certificate\n")
+	if recs := pub.WaitRecords(t, 1); recs[0] != "<13>with a client certificate" {
+		t.Fatalf("records %q", recs)
+	}
+	sourcetest.Eventually(t, "the refused handshake counted", func() bool { return testutil.ToFloat64(src.m.handshake) == 1 })
 }
 
 func TestTCPBackpressureStopsReading(t *testing.T) {
@@ -362,12 +404,15 @@ func TestListenError(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	certFile, keyFile, _ := testCerts(t)
+	c := testCerts(t)
+	certFile, keyFile := c.certFile, c.keyFile
 	tests := []struct{ in, want, err string }{
 		{in: `{"udp":"0.0.0.0:514"}`, want: `{"udp":"0.0.0.0:514"}`},
 		{in: `{"tcp":":6514","max_message_bytes":8192,"idle_timeout":"1m"}`, want: `{"tcp":":6514","max_message_bytes":8192,"idle_timeout":"1m0s"}`},
 		{in: fmt.Sprintf(`{"tls":"127.0.0.1:6514","tls_cert":%q,"tls_key":%q}`, certFile, keyFile), want: fmt.Sprintf(`{"tls":"127.0.0.1:6514","tls_cert":%q,"tls_key":%q}`, certFile, keyFile)},
 		{in: `{}`, err: "udp, tcp, tls: at least one listen address is required"},
+		{in: `{"udp":":514","tls_client_ca":"ca.pem"}`, err: "tls: required with tls_client_ca"},
+		{in: fmt.Sprintf(`{"tls":":6514","tls_cert":%q,"tls_key":%q,"tls_client_ca":%q}`, certFile, keyFile, keyFile), err: fmt.Sprintf("tls_client_ca: %s holds no PEM certificate", keyFile)},
 		{in: `{"udp":"514"}`, err: `udp: "514" is not a host:port address`},
 		{in: `{"tcp":"h:99999"}`, err: `tcp: "h:99999": port "99999" is not a number from 0 to 65535`},
 		{in: `{"tcp":":1","tls":":1","tls_cert":"c","tls_key":"k"}`, err: "tls: :1 is also the tcp address\ntls_cert, tls_key: open c: no such file or directory"},

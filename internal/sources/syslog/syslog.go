@@ -15,10 +15,12 @@ package syslog
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strconv"
 	"time"
 
@@ -46,6 +48,9 @@ type Settings struct {
 	// TLSCert and TLSKey are PEM files of the TLS listener's certificate (chain) and key.
 	TLSCert string `json:"tls_cert,omitempty"`
 	TLSKey  string `json:"tls_key,omitempty"`
+	// TLSClientCA, when set, is a PEM file of the CAs that sign client certificates: the
+	// TLS listener then requires and verifies one (mutual TLS, RFC 5425 section 5).
+	TLSClientCA string `json:"tls_client_ca,omitempty"`
 	// MaxMessageBytes is the longest message kept whole (default 64 KiB).
 	MaxMessageBytes int `json:"max_message_bytes,omitempty"`
 	// IdleTimeout closes TCP connections that sent nothing for that long (default 10m).
@@ -99,6 +104,13 @@ func parseSettings(raw json.RawMessage) (Settings, error) {
 			errs = append(errs, fmt.Errorf("tls_cert, tls_key: %w", err))
 		}
 	}
+	if s.TLSClientCA != "" {
+		if s.TLS == "" {
+			errs = append(errs, errors.New("tls: required with tls_client_ca"))
+		} else if _, err := loadPool(s.TLSClientCA); err != nil {
+			errs = append(errs, fmt.Errorf("tls_client_ca: %w", err))
+		}
+	}
 	if s.MaxMessageBytes != 0 && (s.MaxMessageBytes < MinMaxMessageBytes || s.MaxMessageBytes > MaxMaxMessageBytes) {
 		errs = append(errs, fmt.Errorf("max_message_bytes: %d is outside %d..%d", s.MaxMessageBytes, MinMaxMessageBytes, MaxMaxMessageBytes))
 	}
@@ -109,6 +121,19 @@ func parseSettings(raw json.RawMessage) (Settings, error) {
 		errs = append(errs, fmt.Errorf("max_connections: %d is negative", s.MaxConnections))
 	}
 	return s, errors.Join(errs...)
+}
+
+// loadPool reads a PEM file of CA certificates.
+func loadPool(file string) (*x509.CertPool, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", file)
+	}
+	return pool, nil
 }
 
 // checkAddr checks a host:port listen address.
