@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sync/atomic"
+	"time"
 
 	"github.com/pantherlabs/panther/internal/analysis"
 	"github.com/pantherlabs/panther/internal/pycompile"
@@ -76,10 +77,12 @@ type RuleStats struct {
 	Fallbacks int64
 	// AuxInPython counts the matches whose aux functions (some or all) ran in CPython.
 	AuxInPython int64
+	// GoTime is the time spent in the compiled functions (measured with Options.Profile).
+	GoTime time.Duration
 }
 
 type ruleCounters struct {
-	goCalls, goMatches, fallbacks, auxPython atomic.Int64
+	goCalls, goMatches, fallbacks, auxPython, goNanos atomic.Int64
 }
 
 // Compiled reports whether the rule's rule() function runs in Go.
@@ -109,7 +112,8 @@ func (r *Rule) NotCompiled() map[string]string {
 // Stats returns the rule's counters.
 func (r *Rule) Stats() RuleStats {
 	return RuleStats{GoCalls: r.counts.goCalls.Load(), GoMatches: r.counts.goMatches.Load(),
-		Fallbacks: r.counts.fallbacks.Load(), AuxInPython: r.counts.auxPython.Load()}
+		Fallbacks: r.counts.fallbacks.Load(), AuxInPython: r.counts.auxPython.Load(),
+		GoTime: time.Duration(r.counts.goNanos.Load())}
 }
 
 // Program returns the compiled program, nil when compilation is off.
@@ -119,7 +123,11 @@ func (e *Engine) Program() *pycompile.Program { return e.prog }
 // rule and its aux functions settled in Go; otherwise it returns the Python work: aux 0 to run
 // the whole detection in CPython, else the mask of aux functions to run there (pending holds
 // the outputs computed in Go).
-func (w *worker) evalCompiled(r *Rule, ev pycompile.Value) (matched bool, outs partial, aux uint16, python bool) {
+func (w *worker) evalCompiled(r *Rule, ev pycompile.Value, profile bool) (matched bool, outs partial, aux uint16, python bool) {
+	if profile {
+		start := time.Now()
+		defer func() { r.counts.goNanos.Add(int64(time.Since(start))) }()
+	}
 	cd := r.compiled
 	r.counts.goCalls.Add(1)
 	m, ok := w.x.RunRule(cd.Rule, ev)

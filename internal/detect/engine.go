@@ -20,6 +20,7 @@ import (
 	"github.com/pantherlabs/panther/internal/logschema"
 	"github.com/pantherlabs/panther/internal/pycompile"
 	"github.com/pantherlabs/panther/internal/pyrun"
+	"github.com/pantherlabs/panther/internal/simpledetect"
 )
 
 // Options configure an Engine.
@@ -49,6 +50,9 @@ type Rule struct {
 	order int
 	// guards holds the rule's guard compiled for each log type (see guard.go).
 	guards map[*logschema.LogType][]guardCond
+	// filters are the rule's InlineFilters, nil when there are none (or they accept
+	// everything).
+	filters *simpledetect.Filter
 	// compiled is the Go form of the rule's functions; nil when rule() runs in CPython.
 	compiled *pycompile.Detection
 	counts   ruleCounters
@@ -59,6 +63,7 @@ type Engine struct {
 	pool     *pyrun.Pool
 	prog     *pycompile.Program
 	noGuards bool
+	profile  bool
 	byType   map[string][]*Rule
 	rules    []*Rule
 	byID     map[string]*Rule
@@ -70,6 +75,7 @@ type Engine struct {
 
 	workers []*worker
 	guardMu sync.Mutex
+	selKey  []byte
 
 	// Skips counts the (event, Python rule) pairs whose guard showed the rule cannot match.
 	Skips atomic.Int64
@@ -83,6 +89,26 @@ type worker struct {
 	py   []pyWork
 	// partials holds the Go outputs of matches whose other aux functions run in CPython.
 	partials []pendingMatch
+	// guards caches Engine.guard without its lock.
+	guards map[guardKey][]guardCond
+}
+
+type guardKey struct {
+	r  *Rule
+	lt *logschema.LogType
+}
+
+func (e *Engine) workerGuard(w *worker, r *Rule, lt *logschema.LogType) []guardCond {
+	k := guardKey{r, lt}
+	if g, ok := w.guards[k]; ok {
+		return g
+	}
+	if w.guards == nil {
+		w.guards = map[guardKey][]guardCond{}
+	}
+	g := e.guard(r, lt)
+	w.guards[k] = g
+	return g
 }
 
 // pyWork is the CPython work for one event: the detections to run on it.
@@ -102,7 +128,7 @@ type pendingMatch struct {
 // any rule needs them.
 func New(ctx context.Context, col *analysis.Collection, o Options) (*Engine, error) {
 	e := &Engine{byType: make(map[string][]*Rule), sels: make(map[string]*pyrun.Selection), Skipped: make(map[string]string),
-		noGuards: o.NoGuards, byID: map[string]*Rule{}}
+		noGuards: o.NoGuards, profile: o.Profile, byID: map[string]*Rule{}}
 	par := o.Parallel
 	if par <= 0 {
 		par = runtime.GOMAXPROCS(0)
@@ -131,6 +157,9 @@ func New(ctx context.Context, col *analysis.Collection, o Options) (*Engine, err
 				Cause: "it has neither a Python body (Filename) nor a simple detection (Detection)",
 				Fix:   "give it a Filename or a Detection"})
 			continue
+		}
+		if !eff.Filters.Always() {
+			r.filters = eff.Filters
 		}
 		r.order = len(e.rules)
 		e.rules = append(e.rules, r)
@@ -332,7 +361,7 @@ func (e *Engine) evalRange(w *worker, evs []*event.Event, lo, hi int) {
 		haveCev := false
 		items = items[:0]
 		for _, r := range rules {
-			if r.Filters != nil && !r.Filters.Match(decoded()) {
+			if r.filters != nil && !r.filters.Match(decoded()) {
 				continue
 			}
 			if !r.python {
@@ -342,10 +371,15 @@ func (e *Engine) evalRange(w *worker, evs []*event.Event, lo, hi int) {
 				continue
 			}
 			if r.compiled != nil {
+				// The leading tests of rule() that return False hold in Go as in CPython.
+				if !e.noGuards && !mayMatch(e.workerGuard(w, r, ev.LogType), ev) {
+					e.Skips.Add(1)
+					continue
+				}
 				if !haveCev {
 					cev, haveCev = w.x.SetEvent(ev), true
 				}
-				matched, p, aux, python := w.evalCompiled(r, cev)
+				matched, p, aux, python := w.evalCompiled(r, cev, e.profile)
 				switch {
 				case !python && matched:
 					mt := p.match(r.compiled, nil)
@@ -359,7 +393,7 @@ func (e *Engine) evalRange(w *worker, evs []*event.Event, lo, hi int) {
 				}
 				continue
 			}
-			if !e.noGuards && !mayMatch(e.guard(r, ev.LogType), ev) {
+			if !e.noGuards && !mayMatch(e.workerGuard(w, r, ev.LogType), ev) {
 				e.Skips.Add(1)
 				continue
 			}
@@ -381,25 +415,48 @@ func (e *Engine) guard(r *Rule, lt *logschema.LogType) []guardCond {
 	if r.guards == nil {
 		r.guards = make(map[*logschema.LogType][]guardCond)
 	}
-	g := compileGuard(e.pool.Guard(r.ID), lt)
+	conds := e.pool.Guard(r.ID)
+	if r.compiled != nil {
+		// Both guards are sound: every condition of either must hold for a match.
+		conds = append(append([]pyrun.GuardCond(nil), conds...), goGuard(r.compiled.Rule)...)
+	}
+	g := compileGuard(conds, lt)
 	r.guards[lt] = g
 	return g
 }
 
-func (e *Engine) selection(items []pyrun.SelectItem) (*pyrun.Selection, error) {
-	var b strings.Builder
-	for _, it := range items {
-		b.WriteString(it.ID)
-		b.WriteByte(0)
-		if it.Aux != 0 {
-			b.WriteString(strconv.Itoa(int(it.Aux)))
+// goGuard converts the guard the compiler found in a compiled rule() to pyrun's form.
+func goGuard(f *pycompile.Function) []pyrun.GuardCond {
+	var out []pyrun.GuardCond
+	conv := func(v any) any {
+		if i, ok := v.(int64); ok {
+			return json.Number(strconv.FormatInt(i, 10))
 		}
-		b.WriteByte(0)
+		return v
 	}
-	key := b.String()
-	if s, ok := e.sels[key]; ok {
+	for _, c := range f.Guard() {
+		gc := pyrun.GuardCond{Path: c.Path, Default: conv(c.Default), Op: c.Op}
+		for _, v := range c.Values {
+			gc.Values = append(gc.Values, conv(v))
+		}
+		out = append(out, gc)
+	}
+	return out
+}
+
+func (e *Engine) selection(items []pyrun.SelectItem) (*pyrun.Selection, error) {
+	b := e.selKey[:0]
+	for _, it := range items {
+		b = strconv.AppendInt(b, int64(e.byID[it.ID].order), 10)
+		b = append(b, ':')
+		b = strconv.AppendUint(b, uint64(it.Aux), 10)
+		b = append(b, ',')
+	}
+	e.selKey = b
+	if s, ok := e.sels[string(b)]; ok {
 		return s, nil
 	}
+	key := string(b)
 	s, err := e.pool.SelectItems(items...)
 	if err != nil {
 		return nil, err

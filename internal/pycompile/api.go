@@ -28,7 +28,7 @@ func Compile(ctx context.Context, python string, srcs []Source, dms []DataModelS
 
 // Detection is the compiled form of one detection module: its rule() function and aux
 // functions. A nil function is either not defined (Defined false) or not compiled (Why says
-// why).
+// why); a compiled function that is not full has an entry in Partial (why it may bail).
 type Detection struct {
 	Rule    *Function
 	Aux     [NumAux]*Function
@@ -37,6 +37,8 @@ type Detection struct {
 	RuleDefined bool
 	// Why maps the functions that did not compile to the reason.
 	Why map[string]string
+	// Partial maps the compiled functions that may bail to the first reason.
+	Partial map[string]string
 }
 
 // Detection returns the compiled functions of a detection module (nil when the program has no
@@ -46,7 +48,7 @@ func (p *Program) Detection(module string) *Detection {
 	if m == nil {
 		return nil
 	}
-	d := &Detection{Why: map[string]string{}}
+	d := &Detection{Why: map[string]string{}, Partial: map[string]string{}}
 	get := func(name string) (*Function, bool) {
 		b := m.lookup(name)
 		if b == nil {
@@ -68,6 +70,9 @@ func (p *Program) Detection(module string) *Detection {
 			}
 			return nil, true
 		}
+		if why := f.Partial(); why != "" {
+			d.Partial[name] = why
+		}
 		return f, true
 	}
 	if m.Err != "" {
@@ -80,13 +85,14 @@ func (p *Program) Detection(module string) *Detection {
 	return d
 }
 
-// FullyCompiled reports whether rule() and every defined aux function compiled.
+// FullyCompiled reports whether rule() and every defined aux function compiled without bail
+// points.
 func (d *Detection) FullyCompiled() bool {
-	if d.Rule == nil {
+	if d.Rule == nil || !d.Rule.full {
 		return false
 	}
 	for i := range d.Aux {
-		if d.Defined[i] && d.Aux[i] == nil {
+		if d.Defined[i] && (d.Aux[i] == nil || !d.Aux[i].full) {
 			return false
 		}
 	}
@@ -241,8 +247,10 @@ func (x *Evaluator) RunAux(i int, f *Function, ev Value) (Output, bool) {
 type FunctionReport struct {
 	Module, Name string
 	Line         int
-	Compiled     bool
-	Why          string
+	// Compiled: the function runs in Go; Full: without bail points (else Why says why it may
+	// bail, or why it did not compile).
+	Compiled, Full bool
+	Why            string
 }
 
 // Report lists every module-level function with whether it compiled.
@@ -250,7 +258,11 @@ func (p *Program) Report() []FunctionReport {
 	var out []FunctionReport
 	for _, m := range p.order {
 		for _, f := range m.Funcs() {
-			out = append(out, FunctionReport{Module: m.Name, Name: f.Name, Line: f.Line, Compiled: f.compiled, Why: f.Err})
+			why := f.Err
+			if f.compiled {
+				why = f.Partial()
+			}
+			out = append(out, FunctionReport{Module: m.Name, Name: f.Name, Line: f.Line, Compiled: f.compiled, Full: f.full, Why: why})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {

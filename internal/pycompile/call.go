@@ -1,5 +1,10 @@
 package pycompile
 
+import (
+	"slices"
+	"unsafe"
+)
+
 // Calls: to compiled functions (a new frame), to builtins and module functions (Go code with
 // Python's argument rules), and methods (dispatched on the receiver's kind at run time).
 
@@ -108,7 +113,7 @@ func (c *compiler) call(n *Node) (expr, *compileError) {
 		if site == nil {
 			return nil, unsupported(fnNode, "method %s", fnNode.Str("attr"))
 		}
-		return func(x *Evaluator, fr *frame) (Value, *Exception) {
+		general := func(x *Evaluator, fr *frame) (Value, *Exception) {
 			r, err := recv(x, fr)
 			if err != nil {
 				return None, err
@@ -120,7 +125,11 @@ func (c *compiler) call(n *Node) (expr, *compileError) {
 			v, err := site.call(x, r, x.args[base:], x.kws[kbase:])
 			x.args, x.kws = x.args[:base], x.kws[:kbase]
 			return v, err
-		}, nil
+		}
+		if fast := c.fieldCall(n, fnNode.Str("attr"), recv, args, general); fast != nil {
+			return fast, nil
+		}
+		return general, nil
 	}
 	if fnNode.Is("Name") && !c.resolveLocal(fnNode.Str("id")).ok {
 		v, err := c.global(fnNode, fnNode.Str("id"))
@@ -175,6 +184,29 @@ func (c *compiler) callValue(n *Node, fe expr, known *Value, args *argSpec) (exp
 		case KFunc:
 			cl := known.O.(*closure)
 			f := cl.fn
+			if len(args.pos) == 1 && !args.starred[0] && len(args.kw) == 0 {
+				// helper(event): compiled functions are pure, so a call on the current event
+				// is computed once per event when its result is immutable.
+				arg := args.pos[0]
+				return func(x *Evaluator, fr *frame) (Value, *Exception) {
+					a, err := arg(x, fr)
+					if err != nil {
+						return None, err
+					}
+					if a.K == KEvent {
+						for i := range x.memo {
+							if m := &x.memo[i]; m.fn == f && m.arg == a.O && m.argP == a.P {
+								return m.v, nil
+							}
+						}
+					}
+					v, err := x.callFunc(f, nil, []Value{a}, nil)
+					if err == nil && a.K == KEvent && v.K <= KStr {
+						x.memo = append(x.memo, memoEntry{fn: f, arg: a.O, argP: a.P, v: v})
+					}
+					return v, err
+				}, nil
+			}
 			return func(x *Evaluator, fr *frame) (Value, *Exception) {
 				base, kbase, err := args.eval(x, fr)
 				if err != nil {
@@ -230,17 +262,27 @@ func (x *Evaluator) callFunc(f *Function, env *frame, args []Value, kw []kwArg) 
 	if !f.compiled {
 		return None, bailf("calls %s, which runs in CPython", f.qualName())
 	}
-	if err := x.step(); err != nil {
-		return None, err
+	x.steps++
+	if x.steps > maxSteps {
+		return None, bailf("the call ran more than %d steps", maxSteps)
 	}
-	x.depth++
-	defer func() { x.depth-- }()
-	if x.depth > maxDepth {
+	if x.depth >= maxDepth {
 		return None, bailf("recursion deeper than %d", maxDepth)
 	}
+	x.depth++
 	fr, base := x.pushFrame(f, env)
-	defer x.popFrame(f, fr, base)
-	if err := x.bindArgs(f, fr, args, kw); err != nil {
+	v, err := x.runFrame(f, fr, args, kw)
+	x.popFrame(f, fr, base)
+	x.depth--
+	return v, err
+}
+
+func (x *Evaluator) runFrame(f *Function, fr *frame, args []Value, kw []kwArg) (Value, *Exception) {
+	if len(kw) == 0 && f.vararg < 0 && len(args) == len(f.params) && f.kwonly == 0 {
+		for i, a := range args {
+			fr.locals[f.params[i].slot] = a
+		}
+	} else if err := x.bindArgs(f, fr, args, kw); err != nil {
 		return None, err
 	}
 	if f.expr != nil {
@@ -265,8 +307,9 @@ func (x *Evaluator) pushFrame(f *Function, env *frame) (*frame, int) {
 		return fr, -1
 	}
 	base := len(x.stack)
-	for range f.nslots {
-		x.stack = append(x.stack, unbound)
+	x.stack = slices.Grow(x.stack, f.nslots)[:base+f.nslots]
+	for i := base; i < len(x.stack); i++ {
+		x.stack[i] = unbound
 	}
 	var fr *frame
 	if x.nframe < len(x.frames) {
@@ -285,7 +328,6 @@ func (x *Evaluator) popFrame(f *Function, fr *frame, base int) {
 	if base < 0 {
 		return
 	}
-	clear(x.stack[base:])
 	x.stack = x.stack[:base]
 	x.nframe--
 	fr.locals, fr.up, fr.ret = nil, nil, None
@@ -464,4 +506,68 @@ func (x *Evaluator) getAttr(o Value, attr string) (Value, *Exception) {
 		}), nil
 	}
 	return None, raise("AttributeError", "'%s' object has no attribute '%s'", typeName(o), attr)
+}
+
+// fieldCall returns a fast form of recv.get("k"[, d]) and recv.deep_get("k", ..., default=d)
+// with constant string keys, nil for other calls. The fast form re-evaluates recv only through
+// general, for receivers it does not handle.
+func (c *compiler) fieldCall(n *Node, method string, recv expr, args *argSpec, general expr) expr {
+	argNodes := n.List("args")
+	for _, st := range args.starred {
+		if st {
+			return nil
+		}
+	}
+	constKeys := func(nodes []*Node) ([]string, bool) {
+		keys := make([]string, len(nodes))
+		for i, a := range nodes {
+			s, ok := a.Fields["value"].(string)
+			if !a.Is("Constant") || !ok {
+				return nil, false
+			}
+			keys[i] = s
+		}
+		return keys, true
+	}
+	// general evaluates recv again: only side-effect-free receivers (names) may take it.
+	if !n.Node("func").Node("value").Is("Name") {
+		return nil
+	}
+	switch method {
+	case "get":
+		if len(args.kw) > 0 || len(argNodes) < 1 || len(argNodes) > 2 {
+			return nil
+		}
+		keys, ok := constKeys(argNodes[:1])
+		if !ok {
+			return nil
+		}
+		var def expr
+		if len(argNodes) == 2 {
+			def = args.pos[1]
+		}
+		return c.getCall(recv, keys[0], def, general)
+	case "deep_get":
+		if len(argNodes) == 0 || len(args.kw) > 1 || (len(args.kw) == 1 && args.kwNames[0] != "default") {
+			return nil
+		}
+		keys, ok := constKeys(argNodes)
+		if !ok {
+			return nil
+		}
+		var def expr
+		if len(args.kw) == 1 {
+			def = args.kw[0]
+		}
+		return c.deepGetCall(recv, keys, def, general)
+	}
+	return nil
+}
+
+// memoEntry is the result of a compiled function called on the current event.
+type memoEntry struct {
+	fn   *Function
+	arg  any
+	argP unsafe.Pointer
+	v    Value
 }

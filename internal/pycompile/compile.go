@@ -89,7 +89,111 @@ type compiler struct {
 	sc *scope
 	// loops counts the enclosing loops (break/continue are valid inside).
 	loops int
+	// stub makes constructs that do not compile bail points instead of errors (function
+	// bodies; module-level expressions must compute a value).
+	stub bool
+	// escapes holds the closures (lambdas, generator expressions, nested functions) of the
+	// function that may outlive the call: only those need frames that are not reused.
+	escapes map[*Node]bool
 }
+
+// consumers are the builtins that use a function or iterator argument during the call only.
+var consumers = map[string]bool{"reduce": true, "any": true, "all": true, "sorted": true, "min": true, "max": true,
+	"sum": true, "list": true, "tuple": true, "set": true, "frozenset": true, "dict": true, "map": true,
+	"filter": true, "enumerate": true, "zip": true, "next": true}
+
+// findEscapes marks the closures of a function body that may escape the call.
+func (c *compiler) findEscapes(fn *Node) {
+	c.escapes = map[*Node]bool{}
+	parents := map[*Node]*Node{}
+	var visit func(n, parent *Node)
+	visit = func(n, parent *Node) {
+		parents[n] = parent
+		for _, v := range n.Fields {
+			switch x := v.(type) {
+			case *Node:
+				visit(x, n)
+			case []any:
+				for _, e := range x {
+					if cn, ok := e.(*Node); ok {
+						visit(cn, n)
+					}
+				}
+			}
+		}
+	}
+	for _, st := range fn.List("body") {
+		visit(st, fn)
+	}
+	nestedNames := map[string]bool{}
+	for n := range parents {
+		if n.Type == "FunctionDef" && n != fn {
+			nestedNames[n.Str("name")] = true
+		}
+	}
+	for n, p := range parents {
+		switch n.Type {
+		case "Lambda", "GeneratorExp":
+			call := p
+			if p != nil && p.Type == "keyword" && p.Str("arg") == "key" {
+				call = parents[p]
+			}
+			if !c.consumedBy(n, call) {
+				c.escapes[n] = true
+			}
+		case "FunctionDef":
+			c.escapes[n] = false
+		case "Name":
+			// A nested function used other than by calling it may escape.
+			if nestedNames[n.Str("id")] && !(p != nil && p.Type == "Call" && p.Node("func") == n) {
+				for d := range parents {
+					if d.Type == "FunctionDef" && d.Str("name") == n.Str("id") {
+						c.escapes[d] = true
+					}
+				}
+			}
+		}
+	}
+}
+
+// consumedBy reports whether closure n is an argument of a call that only uses it during the
+// call: a consuming builtin, or str.join.
+func (c *compiler) consumedBy(n, call *Node) bool {
+	if call == nil || call.Type != "Call" || call.Node("func") == n {
+		return false
+	}
+	fn := call.Node("func")
+	if fn.Is("Attribute") {
+		return fn.Str("attr") == "join"
+	}
+	if !fn.Is("Name") || c.resolveLocal(fn.Str("id")).ok {
+		return false
+	}
+	v, err := c.global(fn, fn.Str("id"))
+	if err != nil || v.K != KBuiltin {
+		return false
+	}
+	return consumers[v.O.(*builtinFn).name]
+}
+
+// bailStmt is a statement the compiler does not model: running it bails.
+func (c *compiler) bailStmt(err *compileError) stmt {
+	why := err.Error()
+	c.fn.Bails = append(c.fn.Bails, why)
+	return func(*Evaluator, *frame) (ctl, *Exception) { return ctlNext, &Exception{Bail: true, Msg: why} }
+}
+
+// bailExpr is an expression the compiler does not model: evaluating it bails.
+func (c *compiler) bailExpr(err *compileError) expr {
+	why := err.Error()
+	c.fn.Bails = append(c.fn.Bails, why)
+	return func(*Evaluator, *frame) (Value, *Exception) { return None, &Exception{Bail: true, Msg: why} }
+}
+
+// wholeFunction lists constructs that change what a call does before its body runs, so the
+// function cannot run in Go at all.
+var wholeFunction = map[string]string{"Yield": "a generator function (yield)", "YieldFrom": "a generator function (yield from)",
+	"Await": "await", "Nonlocal": "nonlocal statement"}
 
 func (m *Module) newFunction(n *Node, parent *Function) *Function {
 	name := n.Str("name")
@@ -151,8 +255,21 @@ func (f *Function) compile() {
 
 func (f *Function) compileBody(parent *scope) *compileError {
 	sc := newScope(f, parent)
-	c := &compiler{fn: f, sc: sc}
+	c := &compiler{fn: f, sc: sc, stub: true}
 	n := f.node
+	var whole *compileError
+	walk(n, func(x *Node) bool {
+		if x != n && (x.Type == "FunctionDef" || x.Type == "Lambda" || x.Type == "ClassDef") {
+			return false
+		}
+		if why, ok := wholeFunction[x.Type]; ok && whole == nil {
+			whole = unsupported(x, "%s", why)
+		}
+		return true
+	})
+	if whole != nil {
+		return whole
+	}
 	args := n.Node("args")
 	if len(args.List("posonlyargs")) > 0 {
 		return unsupported(n, "positional-only parameters")
@@ -196,6 +313,7 @@ func (f *Function) compileBody(parent *scope) *compileError {
 	for name := range localNames(n) {
 		sc.slot(name)
 	}
+	c.findEscapes(n)
 	walk(n, func(c *Node) bool {
 		if c != n && (c.Type == "FunctionDef" || c.Type == "Lambda" || c.Type == "ClassDef") {
 			return false
@@ -207,9 +325,6 @@ func (f *Function) compileBody(parent *scope) *compileError {
 		}
 		return true
 	})
-	if len(sc.globals) > 0 {
-		return unsupported(n, "global or nonlocal statement (the function changes state)")
-	}
 	body, err := c.block(n.List("body"))
 	if err != nil {
 		return err
@@ -269,6 +384,14 @@ func runBlock(x *Evaluator, fr *frame, body []stmt) (ctl, *Exception) {
 }
 
 func (c *compiler) stmt(n *Node) (stmt, *compileError) {
+	s, err := c.stmt1(n)
+	if err != nil && c.stub {
+		return c.bailStmt(err), nil
+	}
+	return s, err
+}
+
+func (c *compiler) stmt1(n *Node) (stmt, *compileError) {
 	switch n.Type {
 	case "Return":
 		if n.Node("value") == nil {
@@ -301,8 +424,8 @@ func (c *compiler) stmt(n *Node) (stmt, *compileError) {
 			_, err := e(x, fr)
 			return ctlNext, err
 		}, nil
-	case "Pass":
-		return nil, nil
+	case "Pass", "Global":
+		return nil, nil // global declarations are resolved at compile time
 	case "Assign":
 		return c.assign(n)
 	case "AnnAssign":
@@ -363,7 +486,7 @@ func (c *compiler) assign(n *Node) (stmt, *compileError) {
 		return nil, err
 	}
 	targets := n.List("targets")
-	if len(targets) == 1 && targets[0].Is("Name") {
+	if len(targets) == 1 && targets[0].Is("Name") && !c.sc.globals[targets[0].Str("id")] {
 		if ref := c.resolveLocal(targets[0].Str("id")); ref.depth == 0 {
 			slot := ref.slot
 			return func(x *Evaluator, fr *frame) (ctl, *Exception) {
@@ -431,6 +554,9 @@ func frameAt(fr *frame, depth int) *frame {
 func (c *compiler) target(t *Node) (storeFn, *compileError) {
 	switch t.Type {
 	case "Name":
+		if c.sc.globals[t.Str("id")] {
+			return nil, unsupported(t, "assignment to the global %s (the function changes state)", t.Str("id"))
+		}
 		ref := c.resolveLocal(t.Str("id"))
 		if !ref.ok {
 			return nil, unsupported(t, "assignment to %s outside the function", t.Str("id"))
@@ -551,8 +677,8 @@ func (c *compiler) augAssign(n *Node) (stmt, *compileError) {
 	switch t.Type {
 	case "Name":
 		ref := c.resolveLocal(t.Str("id"))
-		if !ref.ok || ref.depth > 0 {
-			return nil, unsupported(t, "augmented assignment to a non-local name")
+		if !ref.ok || ref.depth > 0 || c.sc.globals[t.Str("id")] {
+			return nil, unsupported(t, "augmented assignment to a non-local name (the function changes state)")
 		}
 		slot, name := ref.slot, t.Str("id")
 		return func(x *Evaluator, fr *frame) (ctl, *Exception) {
@@ -952,7 +1078,9 @@ func (c *compiler) nestedDef(n *Node) (stmt, *compileError) {
 		return nil, unsupported(n, "nested function %s: %s", n.Str("name"), err.msg)
 	}
 	f.compiled = true
-	c.fn.heapFrame = true
+	if c.escapes == nil || c.escapes[n] {
+		c.fn.heapFrame = true
+	}
 	c.fn.calls = append(c.fn.calls, f.calls...)
 	ref := c.resolveLocal(n.Str("name"))
 	slot := ref.slot
@@ -968,7 +1096,7 @@ func (c *compiler) deleteStmt(n *Node) (stmt, *compileError) {
 		switch t.Type {
 		case "Name":
 			ref := c.resolveLocal(t.Str("id"))
-			if !ref.ok || ref.depth > 0 {
+			if !ref.ok || ref.depth > 0 || c.sc.globals[t.Str("id")] {
 				return nil, unsupported(t, "del of a non-local name")
 			}
 			slot := ref.slot

@@ -32,6 +32,7 @@ type Evaluator struct {
 	ev        *event.Event
 	dm        *DataModel
 	jsonCache []jsonEntry
+	memo      []memoEntry
 }
 
 // NewEvaluator returns an evaluator of the program's functions.
@@ -54,6 +55,8 @@ func (x *Evaluator) step() *Exception {
 func (x *Evaluator) reset() {
 	clear(x.jsonCache)
 	x.jsonCache = x.jsonCache[:0]
+	clear(x.memo)
+	x.memo = x.memo[:0]
 	x.ev, x.dm = nil, nil
 }
 

@@ -71,6 +71,14 @@ func (c *compiler) exprs(list []*Node) ([]expr, *compileError) {
 }
 
 func (c *compiler) expr(n *Node) (expr, *compileError) {
+	e, err := c.expr1(n)
+	if err != nil && c.stub {
+		return c.bailExpr(err), nil
+	}
+	return e, err
+}
+
+func (c *compiler) expr1(n *Node) (expr, *compileError) {
 	if n == nil {
 		return nil, unsupported(nil, "missing expression")
 	}
@@ -346,6 +354,27 @@ func (c *compiler) compare(n *Node) (condFn, *compileError) {
 	rights, err := c.exprs(n.List("comparators"))
 	if err != nil {
 		return nil, err
+	}
+	// A literal list or set of constants right of `in` is only read: build it once.
+	for i, rn := range n.List("comparators") {
+		if (ops[i] != "In" && ops[i] != "NotIn") || !(rn.Is("List") || rn.Is("Set")) {
+			continue
+		}
+		allConst := true
+		for _, e := range rn.List("elts") {
+			if !e.Is("Constant") {
+				allConst = false
+			}
+		}
+		if !allConst {
+			continue
+		}
+		v, exc := rights[i](nil, nil)
+		if exc != nil {
+			continue
+		}
+		freeze(v, 0)
+		rights[i] = constExprFn(v)
 	}
 	if len(ops) == 1 {
 		op, right := ops[0], rights[0]
@@ -720,7 +749,9 @@ func (c *compiler) lambda(n *Node) (expr, *compileError) {
 		return nil, unsupported(n, "lambda: %s", err.msg)
 	}
 	f.compiled = true
-	c.fn.heapFrame = true
+	if c.escapes == nil || c.escapes[n] {
+		c.fn.heapFrame = true
+	}
 	c.fn.calls = append(c.fn.calls, f.calls...)
 	return func(x *Evaluator, fr *frame) (Value, *Exception) {
 		return funcValue(f, fr), nil
@@ -873,7 +904,9 @@ func (c *compiler) comprehension(n *Node) (expr, *compileError) {
 			return dictValue(d), err
 		}, nil
 	}
-	c.fn.heapFrame = true // a generator may outlive the statement that made it
+	if c.escapes == nil || c.escapes[n] {
+		c.fn.heapFrame = true // the generator may outlive the call
+	}
 	return func(x *Evaluator, fr *frame) (Value, *Exception) {
 		// The first iterable is evaluated when the generator is made, as CPython does.
 		first, err := levels[0].iter(x, fr)

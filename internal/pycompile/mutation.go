@@ -33,10 +33,27 @@ var safeBuiltins = map[string]bool{
 type mutScan struct {
 	p      *Program
 	unsafe map[any]string // container (the *Dict or *List) -> why
+	// Over every function body of the program: the parent of each node, the function each
+	// node is in, and the call sites of each function.
+	parents map[*Node]*Node
+	inFunc  map[*Node]*Function
+	locals  map[*Function]map[string]bool
+	nodes   map[*Function][]*Node
+	callers map[*Function][]*Node
+	depth   int
 }
 
 func checkMutations(p *Program) {
-	s := &mutScan{p: p, unsafe: map[any]string{}}
+	s := &mutScan{p: p, unsafe: map[any]string{}, parents: map[*Node]*Node{}, inFunc: map[*Node]*Function{},
+		locals: map[*Function]map[string]bool{}, callers: map[*Function][]*Node{}, nodes: map[*Function][]*Node{}}
+	for _, m := range p.order {
+		if m.tree == nil {
+			continue
+		}
+		for _, f := range m.funcs {
+			s.index(m, f)
+		}
+	}
 	for _, m := range p.order {
 		if m.tree == nil {
 			continue
@@ -79,27 +96,78 @@ func deepMutable(v Value) bool {
 	return false
 }
 
-func (s *mutScan) scanFunc(m *Module, f *Function) {
-	locals := localNames(f.node)
-	parents := map[*Node]*Node{}
-	var body []*Node
+func funcBody(f *Function) []*Node {
 	if f.node.Type == "Lambda" {
-		body = []*Node{f.node.Node("body")}
-	} else {
-		body = f.node.List("body")
+		return []*Node{f.node.Node("body")}
 	}
-	for _, st := range body {
+	return f.node.List("body")
+}
+
+// index records the parents of f's nodes and the functions f calls by name.
+func (s *mutScan) index(m *Module, f *Function) {
+	locals := localNames(f.node)
+	s.locals[f] = locals
+	parents := map[*Node]*Node{}
+	for _, st := range funcBody(f) {
 		s.parentsOf(st, nil, parents)
 	}
-	for n, parent := range parents {
-		switch n.Type {
-		case "Global":
+	for n, p := range parents {
+		s.parents[n] = p
+		s.inFunc[n] = f
+		s.nodes[f] = append(s.nodes[f], n)
+		if n.Type != "Call" {
+			continue
+		}
+		if callee := s.callee(m, locals, n.Node("func")); callee != nil {
+			s.callers[callee] = append(s.callers[callee], n)
+		}
+	}
+}
+
+// callee resolves the function a call names: a module-level function, or module.function.
+func (s *mutScan) callee(m *Module, locals map[string]bool, fn *Node) *Function {
+	var b *binding
+	switch {
+	case fn.Is("Name") && !locals[fn.Str("id")]:
+		b = m.lookup(fn.Str("id"))
+	case fn.Is("Attribute") && fn.Node("value").Is("Name") && !locals[fn.Node("value").Str("id")]:
+		mb := m.lookup(fn.Node("value").Str("id"))
+		if mb == nil || !mb.known || mb.val.K != KModule {
+			return nil
+		}
+		um, ok := mb.val.O.(*Module)
+		if !ok {
+			return nil
+		}
+		b = um.lookup(fn.Str("attr"))
+	}
+	if b == nil || !b.known || b.val.K != KFunc {
+		return nil
+	}
+	return b.val.O.(*closure).fn
+}
+
+func (s *mutScan) scanFunc(m *Module, f *Function) {
+	locals := s.locals[f]
+	body := funcBody(f)
+	parents := s.parents
+	declared := map[string]bool{}
+	for _, n := range s.nodes[f] {
+		if n.Type == "Global" {
 			for _, name := range n.Strs("names") {
-				if b := m.globals[name]; b != nil {
-					b.known = false
-					b.why = fmt.Sprintf("module-level %s is assigned by %s", name, f.Name)
-				}
+				declared[name] = true
 			}
+		}
+	}
+	for name := range assignedGlobals(body, declared, parents) {
+		if b := m.globals[name]; b != nil {
+			b.known = false
+			b.why = fmt.Sprintf("module-level %s is assigned by %s", name, f.Name)
+		}
+	}
+	for _, n := range s.nodes[f] {
+		parent := parents[n]
+		switch n.Type {
 		case "Name":
 			if locals[n.Str("id")] {
 				continue
@@ -193,7 +261,38 @@ func (s *mutScan) use(m *Module, n, parent *Node, parents map[*Node]*Node, deep 
 	if parent == nil {
 		return "escapes"
 	}
+	if mockGuard(n, parents) {
+		return "" // test-only code: live, the guarded name is never a MagicMock
+	}
 	switch parent.Type {
+	case "Return":
+		// Returned: safe when every call site of the function only reads the result (and a
+		// detection's own rule and aux functions, called by the engine, are only read).
+		f := s.inFunc[parent]
+		if f == nil || f.node.Type == "Lambda" || f.depth > 0 {
+			return "returned"
+		}
+		s.depth++
+		defer func() { s.depth-- }()
+		if s.depth > 8 {
+			return "returned"
+		}
+		for _, call := range s.callers[f] {
+			cm := s.inFunc[call].Module
+			if why := s.use(cm, call, parents[call], parents, deep); why != "" {
+				return "returned by " + f.Name + ", " + why
+			}
+		}
+		return ""
+	case "Dict":
+		for _, v := range parent.List("values") {
+			if v == n {
+				return s.use(m, parent, parents[parent], parents, true)
+			}
+		}
+		return "used as a dict key"
+	case "List", "Tuple":
+		return s.use(m, parent, parents[parent], parents, true)
 	case "Compare":
 		return ""
 	case "If", "While", "IfExp", "Assert":
@@ -378,4 +477,91 @@ func cutDot(s string) (string, string, bool) {
 		}
 	}
 	return s, "", false
+}
+
+// mockGuard reports whether n is inside `if isinstance(NAME, MagicMock):`.
+func mockGuard(n *Node, parents map[*Node]*Node) bool {
+	for p := parents[n]; p != nil; p = parents[p] {
+		if p.Type != "If" {
+			continue
+		}
+		t := p.Node("test")
+		if t.Is("Call") && t.Node("func").Is("Name") && t.Node("func").Str("id") == "isinstance" {
+			args := t.List("args")
+			if len(args) == 2 && args[1].Is("Name") && (args[1].Str("id") == "MagicMock" || args[1].Str("id") == "Mock") {
+				for _, b := range p.List("body") {
+					if b == n || isAncestor(b, n, parents) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+func isAncestor(a, n *Node, parents map[*Node]*Node) bool {
+	for p := parents[n]; p != nil; p = parents[p] {
+		if p == a {
+			return true
+		}
+	}
+	return false
+}
+
+// assignedGlobals returns the declared globals a function body assigns, leaving out the
+// assignments under `if isinstance(NAME, MagicMock):`, the test-only idiom of panther-analysis
+// rules that replace a mocked constant: live, NAME is never a MagicMock.
+func assignedGlobals(body []*Node, declared map[string]bool, parents map[*Node]*Node) map[string]bool {
+	out := map[string]bool{}
+	mockGuarded := func(n *Node, name string) bool {
+		for p := parents[n]; p != nil; p = parents[p] {
+			if p.Type != "If" {
+				continue
+			}
+			t := p.Node("test")
+			if t.Is("Call") && t.Node("func").Is("Name") && t.Node("func").Str("id") == "isinstance" {
+				args := t.List("args")
+				if len(args) == 2 && args[0].Is("Name") && args[0].Str("id") == name &&
+					args[1].Is("Name") && (args[1].Str("id") == "MagicMock" || args[1].Str("id") == "Mock") {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	mark := func(t *Node) {
+		walk(t, func(c *Node) bool {
+			if c.Type == "Name" && declared[c.Str("id")] && !mockGuarded(t, c.Str("id")) {
+				out[c.Str("id")] = true
+			}
+			return c.Type != "Subscript" && c.Type != "Attribute"
+		})
+	}
+	for _, st := range body {
+		walk(st, func(n *Node) bool {
+			switch n.Type {
+			case "FunctionDef", "Lambda", "ClassDef":
+				return n == st
+			case "Assign":
+				for _, t := range n.List("targets") {
+					mark(t)
+				}
+			case "AugAssign", "AnnAssign", "For", "NamedExpr":
+				mark(n.Node("target"))
+			case "Delete":
+				for _, t := range n.List("targets") {
+					mark(t)
+				}
+			case "Import", "ImportFrom":
+				for _, a := range n.List("names") {
+					if declared[bound(a)] {
+						out[bound(a)] = true
+					}
+				}
+			}
+			return true
+		})
+	}
+	return out
 }

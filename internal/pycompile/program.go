@@ -49,6 +49,12 @@ type Function struct {
 
 	// Err says why the function did not compile; empty when it did.
 	Err string
+	// Bails lists the constructs of a compiled function that the compiler does not model: the
+	// function runs in Go until it reaches one, then bails (CPython runs the call). Compiled
+	// code has no side effects before a bail point, so running the call again is exact.
+	Bails []string
+	// full is true when the function and every function it calls compiled without bail points.
+	full bool
 
 	params    []param
 	vararg    int // slot of *args, -1 when absent
@@ -71,8 +77,31 @@ type param struct {
 	hasDef bool
 }
 
-// Compiled reports whether the function runs in Go.
+// Compiled reports whether the function runs in Go (possibly until a bail point).
 func (f *Function) Compiled() bool { return f.compiled }
+
+// Full reports whether the function and those it calls compiled without bail points.
+func (f *Function) Full() bool { return f.full }
+
+// Partial returns why a compiled function is not full: its first bail point, or the callee
+// that has one; empty when it is full.
+func (f *Function) Partial() string {
+	if f.full || !f.compiled {
+		return ""
+	}
+	if len(f.Bails) > 0 {
+		return f.Bails[0]
+	}
+	for _, c := range f.calls {
+		if !c.full {
+			if !c.compiled {
+				return fmt.Sprintf("calls %s, which does not compile (%s)", c.qualName(), firstLine(c.Err))
+			}
+			return fmt.Sprintf("calls %s (%s)", c.qualName(), firstLine(c.Partial()))
+		}
+	}
+	return ""
+}
 
 // Build compiles parsed modules. Modules import each other by name (the GlobalIDs of global
 // helpers); data models bind log types to their mappings. Build never fails: what does not
@@ -151,20 +180,24 @@ func (m *Module) Funcs() []*Function {
 	return out
 }
 
-// settleCalls marks as not compiled every function that calls, directly or through others, a
-// function that did not compile.
+// settleCalls computes which functions are full: compiled without bail points, and calling
+// only full functions.
 func settleCalls(p *Program) {
+	for _, m := range p.order {
+		for _, f := range m.funcs {
+			f.full = f.compiled && len(f.Bails) == 0
+		}
+	}
 	for changed := true; changed; {
 		changed = false
 		for _, m := range p.order {
 			for _, f := range m.funcs {
-				if !f.compiled {
+				if !f.full {
 					continue
 				}
 				for _, c := range f.calls {
-					if !c.compiled {
-						f.compiled = false
-						f.Err = fmt.Sprintf("calls %s, which does not compile (%s)", c.qualName(), firstLine(c.Err))
+					if !c.full {
+						f.full = false
 						changed = true
 						break
 					}
@@ -187,7 +220,7 @@ func (f *Function) qualName() string {
 
 // Stats counts compiled functions.
 type Stats struct {
-	Functions, Compiled int
+	Functions, Compiled, Full int
 }
 
 // Stats counts the module-level functions of the program and those that compiled.
@@ -198,6 +231,9 @@ func (p *Program) Stats() Stats {
 			s.Functions++
 			if f.compiled {
 				s.Compiled++
+			}
+			if f.full {
+				s.Full++
 			}
 		}
 	}

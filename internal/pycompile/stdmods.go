@@ -192,6 +192,13 @@ func initStdMods() {
 		"ImmutableList":  typeValue(tIList), "ImmutableCaseInsensitiveDict": typeValue(tICD),
 		"PantherError": typeValue(excType("PantherError")),
 	})
+	add("ipaddress", map[string]Value{
+		"ip_address":        builtinValue("ip_address", ipAddress("ip_address")),
+		"IPv4Address":       typeValue(&pyType{name: "ipaddress.IPv4Address", call: ipAddress("IPv4Address")}),
+		"IPv6Address":       typeValue(&pyType{name: "ipaddress.IPv6Address", call: ipAddress("IPv6Address")}),
+		"AddressValueError": typeValue(excType("AddressValueError")),
+		"NetmaskValueError": typeValue(excType("NetmaskValueError")),
+	})
 	mock := add("unittest.mock", map[string]Value{"MagicMock": typeValue(tMock), "Mock": typeValue(tMock)})
 	add("unittest", map[string]Value{"mock": {K: KModule, O: mock}})
 }
@@ -442,4 +449,74 @@ func fnTranslate(pat string) (string, bool) {
 		lastStar = false
 	}
 	return res.String(), false
+}
+
+// ipAddress is ipaddress.ip_address, IPv4Address or IPv6Address for what compiled code can
+// decide exactly: IPv4 text (no leading zeros, as CPython 3.9.5+), IPv4 ints, and text without
+// a colon (never IPv6). The address object itself is opaque: using it bails; the common use is
+// validation inside try/except ValueError.
+func ipAddress(name string) func(x *Evaluator, args []Value, kw []kwArg) (Value, *Exception) {
+	return func(x *Evaluator, args []Value, kw []kwArg) (Value, *Exception) {
+		if err := nargs(name, args, kw, 1, 1); err != nil {
+			return None, err
+		}
+		addr := Value{K: KOpaque, S: "an ipaddress address object"}
+		v := args[0]
+		var text string
+		switch v.K {
+		case KInt, KBool:
+			switch {
+			case v.N >= 0 && v.N <= 0xFFFFFFFF && name != "IPv6Address":
+				return addr, nil
+			case v.N >= 0 && name != "IPv4Address":
+				return addr, nil
+			}
+			if name == "ip_address" {
+				return None, raise("ValueError", "does not appear to be an IPv4 or IPv6 address")
+			}
+			return None, raise("AddressValueError", "invalid address")
+		case KStr:
+			text = v.S
+		case KOpaque:
+			return None, bailf("%s", v.S)
+		default:
+			s, err := x.str(v)
+			if err != nil {
+				return None, err
+			}
+			text = s
+		}
+		if strings.Contains(text, ":") && name != "IPv4Address" {
+			return None, bailf("IPv6 address parsing")
+		}
+		if name != "IPv6Address" && !strings.Contains(text, "/") && validIPv4(text) {
+			return addr, nil
+		}
+		if name == "ip_address" {
+			return None, raise("ValueError", "does not appear to be an IPv4 or IPv6 address")
+		}
+		return None, raise("AddressValueError", "invalid address")
+	}
+}
+
+// validIPv4 is ipaddress's IPv4 parser: four dot-separated decimal octets of one to three ASCII
+// digits, at most 255, without leading zeros.
+func validIPv4(s string) bool {
+	parts := strings.Split(s, ".")
+	if len(parts) != 4 {
+		return false
+	}
+	for _, p := range parts {
+		if p == "" || len(p) > 3 || !all(p, isDigit) || (p != "0" && p[0] == '0') {
+			return false
+		}
+		n := 0
+		for i := 0; i < len(p); i++ {
+			n = n*10 + int(p[i]-'0')
+		}
+		if n > 255 {
+			return false
+		}
+	}
+	return true
 }

@@ -64,6 +64,9 @@ type Report struct {
 	Rules, FullyCompiled, RuleCompiled int
 	// Functions counts the rule and aux functions defined; Compiled those that compiled.
 	Functions, Compiled int
+	// GuardSkips counts the (rule, event) pairs the compiled guard rules out (CPython must
+	// return False on each).
+	GuardSkips int
 	// Calls counts the (function, event) pairs compared; Fallbacks those where the compiled
 	// call bailed or raised (CPython then runs it); PythonErrors those where CPython raised.
 	Calls, Fallbacks, PythonErrors int
@@ -245,6 +248,13 @@ func compare(ctx context.Context, rep *Report, pool *pyrun.Pool, x *pycompile.Ev
 // check compares one call.
 func check(rep *Report, x *pycompile.Evaluator, det, name, mode, e string, py pyrun.CallResult, f *pycompile.Function, ev pycompile.Value) {
 	rep.Calls++
+	if name == "rule" && x.GuardFails(f.Guard(), ev) {
+		rep.GuardSkips++
+		if py.Exc != "" || string(py.Value) != "false" {
+			rep.Mismatches = append(rep.Mismatches, Mismatch{Detection: det, Function: "rule guard", Mode: mode, Event: e,
+				Python: "returned " + string(py.Value) + py.Exc, Go: "guard rules the event out"})
+		}
+	}
 	if py.Exc != "" {
 		rep.PythonErrors++
 	}

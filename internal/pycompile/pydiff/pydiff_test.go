@@ -29,7 +29,7 @@ func runDir(t *testing.T, dir string, mutations int) *Report {
 
 func logReport(t *testing.T, rep *Report) {
 	t.Logf("rules %d: fully compiled %d, rule() compiled %d; functions %d, compiled %d", rep.Rules, rep.FullyCompiled, rep.RuleCompiled, rep.Functions, rep.Compiled)
-	t.Logf("events %d, calls compared %d, fallbacks %d, CPython errors %d, mismatches %d", rep.Events, rep.Calls, rep.Fallbacks, rep.PythonErrors, len(rep.Mismatches))
+	t.Logf("events %d, calls compared %d, fallbacks %d, CPython errors %d, guard skips %d, mismatches %d", rep.Events, rep.Calls, rep.Fallbacks, rep.PythonErrors, rep.GuardSkips, len(rep.Mismatches))
 	type kv struct {
 		k string
 		n int
