@@ -63,6 +63,8 @@ type Match struct {
 	DisplayName string
 	EventTime   time.Time
 	LogType     string // empty for policies
+	// LogTypes are more log types of the match: those of a correlation rule's member matches.
+	LogTypes []string
 	// DedupPeriod is the window length; zero means 60 minutes.
 	DedupPeriod time.Duration
 	// Threshold is the matches (or unique values) needed to raise the alert; < 1 means 1.

@@ -163,6 +163,9 @@ func (s *Store) Record(ctx context.Context, matches []Match) ([]Assignment, []*A
 		if m.LogType != "" {
 			g.types[m.LogType] = true
 		}
+		for _, lt := range m.LogTypes {
+			g.types[lt] = true
+		}
 		if g.keys == nil {
 			g.keys = map[int]string{}
 		}
@@ -750,6 +753,40 @@ func (s *Store) History(ctx context.Context, id string) ([]Change, error) {
 			return nil, fmt.Errorf("alerts: %w", err)
 		}
 		c.At = time.Unix(0, at).UTC()
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Count is how many alerts one detection raised with one severity in one time bucket.
+type Count struct {
+	Bucket      time.Time // the start of the bucket
+	DetectionID string
+	Severity    string
+	N           int64
+}
+
+// Counts counts the alerts raised in [from, to), by creation time in buckets of step, by
+// detection and severity (for the console's charts).
+func (s *Store) Counts(ctx context.Context, from, to time.Time, step time.Duration) ([]Count, error) {
+	if step <= 0 || !to.After(from) {
+		return nil, fmt.Errorf("alerts: counts need a positive step and to after from")
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT (created_at - ?) / ?, detection_id, severity, count(*) FROM alerts
+		WHERE raised = 1 AND created_at >= ? AND created_at < ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+		from.UnixNano(), int64(step), from.UnixNano(), to.UnixNano())
+	if err != nil {
+		return nil, fmt.Errorf("alerts: counting: %w", err)
+	}
+	defer rows.Close()
+	var out []Count
+	for rows.Next() {
+		var c Count
+		var bucket int64
+		if err := rows.Scan(&bucket, &c.DetectionID, &c.Severity, &c.N); err != nil {
+			return nil, fmt.Errorf("alerts: counting: %w", err)
+		}
+		c.Bucket = from.Add(time.Duration(bucket) * step).UTC()
 		out = append(out, c)
 	}
 	return out, rows.Err()

@@ -37,6 +37,8 @@ func FuzzResolveScalar(f *testing.F) {
 func FuzzLoad(f *testing.F) {
 	paths, _ := filepath.Glob("testdata/bad/*.yml")
 	more, _ := filepath.Glob("testdata/valid/*/*.yml")
+	corr, _ := filepath.Glob("testdata/correlation/*.yml")
+	more = append(more, corr...)
 	for _, p := range append(paths, more...) {
 		if data, err := os.ReadFile(p); err == nil {
 			f.Add(data)

@@ -1,12 +1,17 @@
-package api
+package api_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pantherlabs/panther/internal/api"
 
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -72,7 +77,7 @@ func placeholder(s *ast.Schema, t *ast.Type, depth int) string {
 // permissions lack the operation's, and with each role that has it.
 func TestEveryOperationIsGuarded(t *testing.T) {
 	s := newServer(t)
-	schema, table, err := Schema()
+	schema, table, err := api.Schema()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +145,7 @@ func TestEveryOperationIsGuarded(t *testing.T) {
 }
 
 func TestEveryRootFieldDeclaresAKnownPermission(t *testing.T) {
-	schema, table, err := Schema()
+	schema, table, err := api.Schema()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,5 +276,67 @@ func TestNoSecretReachesTheLogs(t *testing.T) {
 	}
 	if !failed {
 		t.Errorf("no failed sign-in in the audit log: %+v", page.Entries)
+	}
+}
+
+func TestSelfServiceMFA(t *testing.T) {
+	s := newServer(t)
+	ctx := auth.WithPrincipal(context.Background(), auth.System())
+	const password = "Correct horse battery staple 42!"
+	u, _, err := s.deps.Auth.CreateUser(ctx, auth.NewUser{Email: "mia@example.com", Role: auth.RoleReadOnly, Password: password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := s.deps.Auth.SignIn(context.Background(), "mia@example.com", password, "", "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := map[string]string{"Cookie": access.SessionCookie + "=" + sess.Cookie, access.CSRFHeader: sess.CSRFToken}
+	r := s.gqlAt("/graphql", h, `mutation { beginMFA { secret url } }`, nil)
+	var begun struct{ BeginMFA struct{ Secret, URL string } }
+	if err := json.Unmarshal(r.Data, &begun); err != nil || len(r.Errors) > 0 || !strings.HasPrefix(begun.BeginMFA.URL, "otpauth://") {
+		t.Fatalf("beginMFA: %s %s", r.Data, r.messages())
+	}
+	r = s.gqlAt("/graphql", h, `mutation { confirmMFA(input: {code: "000000"}) { user { mfaEnabled } } }`, nil)
+	if r.code() == "" {
+		t.Error("a wrong code was accepted")
+	}
+	code := auth.TOTPCode(begun.BeginMFA.Secret, time.Now())
+	r = s.gqlAt("/graphql", h, `mutation($c: String!) { confirmMFA(input: {code: $c}) { user { mfaEnabled } } }`, map[string]any{"c": code})
+	if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"mfaEnabled":true`) {
+		t.Fatalf("confirmMFA: %s %s", r.Data, r.messages())
+	}
+	// Signing in now needs the code.
+	if _, err := s.deps.Auth.SignIn(context.Background(), "mia@example.com", password, "", "127.0.0.1"); !errors.Is(err, auth.ErrMFARequired) {
+		t.Errorf("sign-in without a code: %v", err)
+	}
+	// An admin resets it and ends the user's sessions.
+	r = s.gql(s.tokens[auth.RoleAdmin], `mutation($id: ID!) { resetUserMFA(input: {id: $id}) { user { mfaEnabled } } revokeUserSessions(input: {id: $id}) { revoked } }`, map[string]any{"id": u.ID})
+	if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"mfaEnabled":false`) {
+		t.Errorf("reset: %s %s", r.Data, r.messages())
+	}
+	if r := s.gqlAt("/graphql", h, `query { me { role { name } } }`, nil); r.status != http.StatusUnauthorized {
+		t.Errorf("a revoked session still works: %d", r.status)
+	}
+}
+
+func TestComplexityIsBounded(t *testing.T) {
+	s := newServer(t)
+	// Nesting that multiplies: alert -> comments -> entity -> comments -> ...
+	q := "query { alerts(input: {pageSize: 1000}) { edges { node { id " + strings.Repeat("comments { entity { ... on Alert { id ", 12) + strings.Repeat("} } }", 12) + " } } } }"
+	r := s.gql(s.tokens[auth.RoleAdmin], q, nil)
+	if r.code() != "DEPTH_LIMIT_EXCEEDED" || !strings.Contains(r.messages(), "at most 16") {
+		t.Errorf("deep query: %s (%s)", r.messages(), r.code())
+	}
+	// Many fields side by side hit the complexity limit.
+	var b strings.Builder
+	b.WriteString("query {")
+	for i := range 6000 {
+		fmt.Fprintf(&b, " f%d: generalSettings { pantherVersion }", i)
+	}
+	b.WriteString(" }")
+	r = s.gql(s.tokens[auth.RoleAdmin], b.String(), nil)
+	if r.code() != "COMPLEXITY_LIMIT_EXCEEDED" {
+		t.Errorf("wide query: %.200s (%s)", r.messages(), r.code())
 	}
 }

@@ -41,6 +41,9 @@ type Deps = backend.Deps
 // Paths are the path patterns the API answers, for the server's router to mount.
 var Paths = []string{"/graphql", "/public/graphql", "/v1/*", "/auth/*"}
 
+// MaxComplexity bounds the fields one GraphQL request may select (each field counts one).
+const MaxComplexity = 10000
+
 // MaxGraphQLBody bounds a GraphQL request (an upload carries a base64 zip).
 const MaxGraphQLBody = 128 << 20
 
@@ -98,6 +101,10 @@ func newGraphQLServer(es graphql.ExecutableSchema, table *access.Table, audit *a
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
+	// Types refer to each other (alert -> comment -> alert ...): bound how much one request
+	// may ask for. The full introspection query costs about 2000.
+	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
+	srv.Use(depthLimit{max: MaxDepth})
 	srv.AroundFields(table.FieldMiddleware(audit))
 	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
 		return presentError(ctx, err, log)

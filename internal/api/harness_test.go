@@ -1,4 +1,4 @@
-package api
+package api_test
 
 import (
 	"bytes"
@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pantherlabs/panther/internal/api"
+
 	"github.com/pantherlabs/panther/internal/alerts"
 	"github.com/pantherlabs/panther/internal/auth"
 	"github.com/pantherlabs/panther/internal/content"
@@ -27,7 +29,7 @@ type server struct {
 	t       *testing.T
 	url     string
 	dataDir string
-	deps    Deps
+	deps    api.Deps
 	tokens  map[auth.Role]string
 	logs    *syncBuffer
 }
@@ -50,7 +52,8 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-type option func(*Deps)
+// option adjusts the services; dir is the data dir.
+type option func(d *api.Deps, dir string)
 
 func newServer(t *testing.T, opts ...option) *server {
 	t.Helper()
@@ -88,12 +91,12 @@ func newServer(t *testing.T, opts ...option) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := Deps{Logger: log, Auth: svc, Content: cs, Schemas: schemas, Settings: st, Alerts: al, Version: "1.2.3-test",
+	d := api.Deps{Logger: log, Auth: svc, Content: cs, Schemas: schemas, Settings: st, Alerts: al, Version: "1.2.3-test",
 		Tests: &content.Tester{Timeout: 20 * time.Second}}
 	for _, o := range opts {
-		o(&d)
+		o(&d, dir)
 	}
-	h, err := New(d)
+	h, err := api.New(d)
 	if err != nil {
 		t.Fatal(err)
 	}

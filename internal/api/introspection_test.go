@@ -1,4 +1,4 @@
-package api
+package api_test
 
 // introspectionQuery is the full introspection query panther_analysis_tool sends (the
 // standard one, with seven levels of ofType).

@@ -1,4 +1,4 @@
-package api
+package api_test
 
 // Replays of what mcp-panther sends (its panther_mcp_core/queries.py and tools/*.py): the
 // REST calls with their exact paths, query parameters and bodies, and the GraphQL documents,
@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pantherlabs/panther/internal/api"
 
 	"github.com/pantherlabs/panther/internal/alerts"
 	"github.com/pantherlabs/panther/internal/auth"
@@ -44,7 +46,7 @@ func init() {
 func mcpServer(t *testing.T) (*server, []*alerts.Alert) {
 	t.Helper()
 	var srcStore *sources.Store
-	s := newServer(t, func(d *Deps) {
+	s := newServer(t, func(d *api.Deps, _ string) {
 		box, err := secretbox.OpenDir(t.TempDir())
 		if err != nil {
 			t.Fatal(err)
@@ -378,3 +380,53 @@ const (
     }
 }`
 )
+
+const (
+	mcpAlertsPerSeverity = `query Metrics($input: MetricsInput!) {
+    metrics(input: $input) {
+        alertsPerSeverity { label value breakdown }
+        totalAlerts
+    }
+}`
+	mcpAlertsPerRule = `query Metrics($input: MetricsInput!) {
+    metrics(input: $input) {
+        alertsPerRule { entityId label value }
+        totalAlerts
+    }
+}`
+)
+
+func TestMCPMetricsTools(t *testing.T) {
+	s, _ := mcpServer(t)
+	key := s.tokens[auth.RoleReadOnly]
+	now := time.Now().UTC()
+	in := map[string]any{"fromDate": now.Add(-24 * time.Hour).Format("2006-01-02T15:04:05.000Z"), "toDate": now.Add(time.Minute).Format("2006-01-02T15:04:05.000Z"), "intervalInMinutes": 60}
+	r := s.gql(key, mcpAlertsPerSeverity, map[string]any{"input": in})
+	var sev struct {
+		Metrics struct {
+			AlertsPerSeverity []struct {
+				Label     string
+				Value     float64
+				Breakdown map[string]float64
+			}
+			TotalAlerts float64
+		}
+	}
+	if err := json.Unmarshal(r.Data, &sev); err != nil || len(r.Errors) > 0 {
+		t.Fatalf("alertsPerSeverity: %s %s", r.Data, r.messages())
+	}
+	got := map[string]float64{}
+	for _, sr := range sev.Metrics.AlertsPerSeverity {
+		got[sr.Label] = sr.Value
+		if len(sr.Breakdown) < 24 {
+			t.Errorf("%s has %d buckets", sr.Label, len(sr.Breakdown))
+		}
+	}
+	if got["HIGH"] != 2 || got["LOW"] != 1 || sev.Metrics.TotalAlerts != 3 {
+		t.Errorf("per severity = %v, total %v", got, sev.Metrics.TotalAlerts)
+	}
+	r = s.gql(key, mcpAlertsPerRule, map[string]any{"input": in})
+	if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"entityId":"AWS.Console.RootLogin","label":"Root console login","value":3`) {
+		t.Errorf("alertsPerRule: %s %s", r.Data, r.messages())
+	}
+}

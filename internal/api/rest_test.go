@@ -1,14 +1,17 @@
-package api
+package api_test
 
 import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"net/http"
 	"os"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/pantherlabs/panther/internal/api"
 
 	"github.com/go-chi/chi/v5"
 	"go.yaml.in/yaml/v3"
@@ -25,7 +28,7 @@ const openAPIFile = "../../api/openapi.yaml"
 // TestOpenAPIDocumentIsCurrent keeps api/openapi.yaml what the route table generates
 // (go test ./internal/api -run OpenAPI -update rewrites it).
 func TestOpenAPIDocumentIsCurrent(t *testing.T) {
-	doc, err := rest.OpenAPI(rest.Routes(&Deps{}))
+	doc, err := rest.OpenAPI(rest.Routes(&api.Deps{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +50,7 @@ func TestOpenAPIDocumentIsCurrent(t *testing.T) {
 // every path of the document is served (the server's own paths by the runtime).
 func TestRouterMatchesOpenAPI(t *testing.T) {
 	s := newServer(t)
-	h, err := New(s.deps)
+	h, err := api.New(s.deps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,4 +163,54 @@ func TestEveryRESTRouteIsGuarded(t *testing.T) {
 		}
 	}
 	t.Logf("%d routes, %d refused calls", len(routes), refused)
+}
+
+const apiDocFile = "../../docs/api.md"
+
+const apiDocMarker = "<!-- The table below is generated: go test ./internal/api -run APIDoc -update -->\n"
+
+// TestAPIDocIsCurrent keeps the permission table of docs/api.md the schema's and the route
+// table's.
+func TestAPIDocIsCurrent(t *testing.T) {
+	schema, table, err := api.Schema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("\n| GraphQL operation | permission | Admin | Analyst | ReadOnly |\n|---|---|---|---|---|\n")
+	mark := func(p auth.Permission, r auth.Role) string {
+		if p == access.Any || r.Can(p) {
+			return "yes"
+		}
+		return ""
+	}
+	for _, op := range access.Operations(schema, table) {
+		fmt.Fprintf(&b, "| %s `%s` | `%s` | %s | %s | %s |\n", strings.ToLower(op.Type), op.Name, op.Permission,
+			mark(op.Permission, auth.RoleAdmin), mark(op.Permission, auth.RoleAnalyst), mark(op.Permission, auth.RoleReadOnly))
+	}
+	b.WriteString("\n| REST route | permission | Admin | Analyst | ReadOnly |\n|---|---|---|---|---|\n")
+	routes := rest.Routes(&api.Deps{})
+	sort.SliceStable(routes, func(i, j int) bool { return routes[i].Pattern < routes[j].Pattern })
+	for _, rt := range routes {
+		fmt.Fprintf(&b, "| `%s %s` | `%s` | %s | %s | %s |\n", rt.Method, rt.Pattern, rt.Permission,
+			mark(rt.Permission, auth.RoleAdmin), mark(rt.Permission, auth.RoleAnalyst), mark(rt.Permission, auth.RoleReadOnly))
+	}
+	have, err := os.ReadFile(apiDocFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _, ok := strings.Cut(string(have), apiDocMarker)
+	if !ok {
+		t.Fatalf("%s has no marker line", apiDocFile)
+	}
+	want := head + apiDocMarker + b.String()
+	if *update {
+		if err := os.WriteFile(apiDocFile, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if string(have) != want {
+		t.Errorf("the permission table of %s is stale: go test ./internal/api -run APIDoc -update", apiDocFile)
+	}
 }

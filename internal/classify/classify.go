@@ -94,8 +94,11 @@ type Classifier struct {
 	cache map[uint64][]jsonCand
 	// single is the candidate list when one JSON type is enabled.
 	single []jsonCand
-	keys   [][]byte
-	seed   maphash.Seed
+	byType map[*logtypes.LogType]*candidate
+	// multiline are the enabled multi-line text types, by rank then name.
+	multiline []*logtypes.LogType
+	keys      [][]byte
+	seed      maphash.Seed
 }
 
 // maxCache bounds the per-file cache of candidate orders by key set.
@@ -103,9 +106,10 @@ const maxCache = 4096
 
 // New returns a classifier over types that decodes into dec. Types must be non-empty.
 func New(types []*logtypes.LogType, dec *decode.Decoder) *Classifier {
-	c := &Classifier{dec: dec, cache: make(map[uint64][]jsonCand), seed: seed}
+	c := &Classifier{dec: dec, cache: make(map[uint64][]jsonCand), seed: seed, byType: make(map[*logtypes.LogType]*candidate, len(types))}
 	for _, t := range types {
 		cand := &candidate{t: t, penalty: 1}
+		c.byType[t] = cand
 		if t.JSON {
 			c.json = append(c.json, cand)
 		} else {
@@ -114,6 +118,11 @@ func New(types []*logtypes.LogType, dec *decode.Decoder) *Classifier {
 	}
 	sort.SliceStable(c.json, func(i, j int) bool { return less(c.json[i], c.json[j]) })
 	sort.SliceStable(c.text, func(i, j int) bool { return less(c.text[i], c.text[j]) })
+	for _, cand := range c.text {
+		if cand.t.Multiline != nil {
+			c.multiline = append(c.multiline, cand.t)
+		}
+	}
 	return c
 }
 
@@ -191,6 +200,21 @@ func (c *Classifier) Classify(rec *input.Record) (Result, *Failure) {
 		return Result{LogType: s.header.t}, nil
 	}
 	return Result{}, c.failure(rec, isObject)
+}
+
+// parseAs parses rec with t, one of the classifier's types, alone: a record joined from lines
+// after t accepted its first line.
+func (c *Classifier) parseAs(t *logtypes.LogType, rec *input.Record) (Result, *Failure) {
+	s := search{c: c, rec: rec}
+	c.errs = c.errs[:0]
+	res, ok := s.try(c.byType[t])
+	if !ok {
+		if s.header != nil {
+			return Result{LogType: t}, nil
+		}
+		return Result{}, c.failure(rec, false)
+	}
+	return res, nil
 }
 
 // search is the state of the classification of one record.

@@ -14,28 +14,6 @@ import (
 	"github.com/pantherlabs/panther/internal/delivery"
 )
 
-func runAlerts(ctx context.Context, env *Env, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprintln(env.Stderr, "Usage: panther alerts list|show|status|assign|comment|deliver|resend [flags]")
-		return ExitUsage
-	}
-	sub, rest := args[0], args[1:]
-	switch sub {
-	case "list":
-		return alertsList(ctx, env, rest)
-	case "show":
-		return alertsShow(ctx, env, rest)
-	case "status", "assign", "comment":
-		return alertsChange(ctx, env, sub, rest)
-	case "deliver":
-		return alertsDeliver(ctx, env, rest)
-	case "resend":
-		return alertsResend(ctx, env, rest)
-	}
-	fmt.Fprintf(env.Stderr, "panther alerts: unknown subcommand %q\n", sub)
-	return ExitUsage
-}
-
 func alertsList(ctx context.Context, env *Env, args []string) int {
 	f := newFlags(env, "alerts list", "alerts list [--data-dir D] [--format table|json] [filters]").withDataDir()
 	format := f.String("format", "table", "table or json (one alert per line)")

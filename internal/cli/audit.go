@@ -2,11 +2,15 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"text/tabwriter"
 	"time"
 
 	"github.com/pantherlabs/panther/internal/auth"
+	"github.com/pantherlabs/panther/internal/state"
 )
 
 // runAudit prints the audit log: every change and sign-in, newest first.
@@ -57,4 +61,21 @@ func runAudit(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "more entries: --cursor %s\n", page.Next)
 	}
 	return ExitOK
+}
+
+// dataDirAudit reads the audit log of a data dir, opening its state database for each read:
+// panther_system.audit for commands that query once. A data dir without a state database has
+// an empty log, and reading it creates none.
+type dataDirAudit string
+
+func (d dataDirAudit) ScanAudit(ctx context.Context, afterID int64, fn func(auth.AuditEntry) error) error {
+	if _, err := os.Stat(state.Path(string(d))); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	a, err := openAuth(ctx, string(d))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return a.svc.ScanAudit(ctx, afterID, fn)
 }

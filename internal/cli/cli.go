@@ -12,7 +12,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
-	"sort"
 	"strings"
 	"syscall"
 
@@ -34,26 +33,116 @@ type Env struct {
 	Getenv func(string) string
 }
 
+// command is a command or a group of subcommands (subs), each answering -h.
 type command struct {
 	name    string
 	summary string
 	run     func(ctx context.Context, env *Env, args []string) int
+	subs    []command
+}
+
+// noCtx adapts a command that needs no context.
+func noCtx(f func(env *Env, args []string) int) func(context.Context, *Env, []string) int {
+	return func(_ context.Context, env *Env, args []string) int { return f(env, args) }
+}
+
+func alertsChangeOf(sub string) func(context.Context, *Env, []string) int {
+	return func(ctx context.Context, env *Env, args []string) int { return alertsChange(ctx, env, sub, args) }
 }
 
 func commands() []command {
 	return []command{
-		{"demo", "ingest the bundled sample logs into a data dir and query them", runDemo},
-		{"ingest", "parse log files into the lake", runIngest},
-		{"query", "run SQL over the lake", runQuery},
-		{"schemas", "list, show and test log schemas", runSchemas},
-		{"test", "run detection unit tests (panther_analysis_tool compatible)", runTest},
-		{"detections", "upload, list and export detection content", runDetections},
-		{"alerts", "list, show, triage and deliver alerts", runAlerts},
-		{"destinations", "configure where alerts are delivered", runDestinations},
-		{"users", "add, list, update and remove console users; reset passwords and MFA", runUsers},
-		{"tokens", "create, list and revoke API tokens", runTokens},
-		{"audit", "show the audit log of changes and sign-ins", runAudit},
+		{name: "server", summary: "run the always-on server: live sources, queue, detections, alerts, API", run: runServer},
+		{name: "sources", summary: "add, list, show, remove, enable and disable live sources", subs: sourcesCommands()},
+		{name: "demo", summary: "ingest the bundled sample logs into a data dir and query them", run: runDemo},
+		{name: "ingest", summary: "parse log files into the lake", run: runIngest},
+		{name: "query", summary: "run SQL over the lake", run: runQuery},
+		{name: "lake", summary: "the lake's files: status, compaction and retention", subs: []command{
+			{name: "status", summary: "tables, partitions, files and bytes of the lake", run: noCtx(lakeStatus)},
+			{name: "compact", summary: "merge the small files of closed hours; delete what earlier runs replaced", run: lakeCompact},
+			{name: "expire", summary: "delete the partitions older than a retention", run: lakeExpire},
+		}},
+		{name: "quarantine", summary: "summarize quarantined records by source, closest log type and reason", subs: []command{
+			{name: "summary", summary: "group the quarantined records by source, closest log type and reason", run: runQuarantineSummary},
+		}},
+		{name: "schemas", summary: "list, show and test log schemas", subs: []command{
+			{name: "list", summary: "list the managed and custom log types", run: noCtx(schemasList)},
+			{name: "show", summary: "print the schema of a log type", run: noCtx(schemasShow)},
+			{name: "test", summary: "parse sample files with one log type and show the events", run: schemasTest},
+		}},
+		{name: "test", summary: "run detection unit tests (panther_analysis_tool compatible)", run: runTest},
+		{name: "detections", summary: "upload, list and export detection content", subs: []command{
+			{name: "upload", summary: "validate content (a directory or zip) and store it in the data dir", run: detectionsUpload},
+			{name: "list", summary: "list the stored detections", run: detectionsList},
+			{name: "export", summary: "write the stored detections to a directory or zip", run: detectionsExport},
+		}},
+		{name: "alerts", summary: "list, show, triage and deliver alerts", subs: []command{
+			{name: "list", summary: "list alerts, newest first", run: alertsList},
+			{name: "show", summary: "show an alert with its history, comments and deliveries", run: alertsShow},
+			{name: "status", summary: "set the status of alerts", run: alertsChangeOf("status")},
+			{name: "assign", summary: "assign alerts to a user", run: alertsChangeOf("assign")},
+			{name: "comment", summary: "comment on an alert", run: alertsChangeOf("comment")},
+			{name: "deliver", summary: "send the deliveries that are due", run: alertsDeliver},
+			{name: "resend", summary: "send an alert again", run: alertsResend},
+		}},
+		{name: "destinations", summary: "configure where alerts are delivered", subs: []command{
+			{name: "add", summary: "add a destination", run: destinationsAdd},
+			{name: "list", summary: "list destinations (secrets redacted)", run: destinationsList},
+			{name: "remove", summary: "remove a destination", run: destinationsRemove},
+			{name: "test", summary: "send a test alert to a destination", run: destinationsTest},
+			{name: "types", summary: "list the destination types and their settings", run: noCtx(destinationsTypes)},
+		}},
+		{name: "users", summary: "add, list, update and remove console users; reset passwords and MFA", subs: []command{
+			{name: "add", summary: "add a user", run: usersAdd},
+			{name: "list", summary: "list users", run: usersList},
+			{name: "update", summary: "change a user's name or role", run: usersUpdate},
+			{name: "remove", summary: "remove a user", run: usersRemove},
+			{name: "reset-password", summary: "set a new password for a user", run: usersResetPassword},
+			{name: "reset-mfa", summary: "remove a user's second factor", run: usersResetMFA},
+		}},
+		{name: "tokens", summary: "create, list and revoke API tokens", subs: []command{
+			{name: "create", summary: "create an API token (printed once)", run: tokensCreate},
+			{name: "list", summary: "list API tokens", run: tokensList},
+			{name: "revoke", summary: "revoke an API token", run: tokensRevoke},
+		}},
+		{name: "audit", summary: "show the audit log of changes and sign-ins", run: runAudit},
 	}
+}
+
+// isHelp reports whether arg asks for help.
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "--help" || arg == "-help" || arg == "help"
+}
+
+// runGroup dispatches to a subcommand of c, or prints the group's usage.
+func runGroup(ctx context.Context, env *Env, c command, args []string) int {
+	if len(args) == 0 || isHelp(args[0]) {
+		groupUsage(env.Stderr, c)
+		if len(args) == 0 {
+			return ExitUsage
+		}
+		return ExitOK
+	}
+	for _, sub := range c.subs {
+		if sub.name == args[0] {
+			return sub.run(ctx, env, args[1:])
+		}
+	}
+	fmt.Fprintf(env.Stderr, "panther %s: unknown subcommand %q\n\n", c.name, args[0])
+	groupUsage(env.Stderr, c)
+	return ExitUsage
+}
+
+func groupUsage(w io.Writer, c command) {
+	names := make([]string, len(c.subs))
+	for i, s := range c.subs {
+		names[i] = s.name
+	}
+	fmt.Fprintf(w, "Usage: panther %s %s [flags] [args]\n\n%s.\n\nSubcommands:\n", c.name, strings.Join(names, "|"), c.summary)
+	for _, s := range c.subs {
+		fmt.Fprintf(w, "  %-15s %s\n", s.name, s.summary)
+	}
+	fmt.Fprintf(w, "\nRun 'panther %s <subcommand> -h' for its flags.\n", c.name)
 }
 
 // Main runs the panther command with args (without the program name) and returns its exit
@@ -62,7 +151,7 @@ func Main(args []string, env *Env) int {
 	if env.Getenv == nil {
 		env.Getenv = os.Getenv
 	}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 || isHelp(args[0]) {
 		usage(env.Stderr)
 		if len(args) == 0 {
 			return ExitUsage
@@ -80,6 +169,9 @@ func Main(args []string, env *Env) int {
 		if c.name == args[0] {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			if c.subs != nil {
+				return runGroup(ctx, env, c, args[1:])
+			}
 			return c.run(ctx, env, args[1:])
 		}
 	}
@@ -93,7 +185,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'panther <command> -h' for the flags of a command.")
@@ -199,29 +291,6 @@ func registry(dataDir string) (*logtypes.Registry, error) {
 		}
 	}
 	return r, nil
-}
-
-// selectTypes returns the types named, or all types when names is empty.
-func selectTypes(r *logtypes.Registry, names []string) ([]*logtypes.LogType, error) {
-	if len(names) == 0 {
-		return r.All(), nil
-	}
-	var out []*logtypes.LogType
-	seen := map[string]bool{}
-	var errs []error
-	for _, n := range names {
-		t, err := r.Lookup(n)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if !seen[t.Name] {
-			seen[t.Name] = true
-			out = append(out, t)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, errors.Join(errs...)
 }
 
 // startCPUProfile writes a CPU profile to path until stop is called (PANTHER_CPUPROFILE).

@@ -2,16 +2,14 @@ package cli
 
 import (
 	"context"
-	"embed"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
-)
 
-//go:embed samples
-var samplesFS embed.FS
+	"github.com/pantherlabs/panther/internal/demo"
+)
 
 // demoQueries show the lake after the demo ingest.
 var demoQueries = []struct{ title, sql string }{
@@ -35,11 +33,11 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 	}
 	defer os.RemoveAll(tmp)
 	var paths []string
-	err = fs.WalkDir(samplesFS, "samples", func(path string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(demo.Samples, "samples", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		data, err := samplesFS.ReadFile(path)
+		data, err := demo.Samples.ReadFile(path)
 		if err != nil {
 			return err
 		}

@@ -15,27 +15,6 @@ import (
 	"github.com/pantherlabs/panther/internal/notify/store"
 )
 
-func runDestinations(ctx context.Context, env *Env, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprintln(env.Stderr, "Usage: panther destinations add|list|remove|test|types [flags]")
-		return ExitUsage
-	}
-	switch args[0] {
-	case "add":
-		return destinationsAdd(ctx, env, args[1:])
-	case "list":
-		return destinationsList(ctx, env, args[1:])
-	case "remove":
-		return destinationsRemove(ctx, env, args[1:])
-	case "test":
-		return destinationsTest(ctx, env, args[1:])
-	case "types":
-		return destinationsTypes(env, args[1:])
-	}
-	fmt.Fprintf(env.Stderr, "panther destinations: unknown subcommand %q\n", args[0])
-	return ExitUsage
-}
-
 // readConfig reads a destination config given as JSON text, @file or - (stdin). Secrets are
 // best passed through a file or stdin, not on the command line, where other users of the
 // machine can see them.

@@ -60,47 +60,6 @@ func loadCollection(ctx context.Context, dataDir, dir string) (*analysis.Collect
 	return col, nil
 }
 
-// loadDetections loads content like loadCollection. Invalid specs are reported on w and
-// skipped, except those of enabled rules and correlation rules: the detection engine reports
-// them once, with the other detections that cannot run.
-func loadDetections(ctx context.Context, dataDir, dir string, w io.Writer) (*analysis.Collection, error) {
-	col, err := loadCollection(ctx, dataDir, dir)
-	if err != nil || col == nil {
-		return col, err
-	}
-	for _, inv := range col.Invalid {
-		if engineReports(inv) {
-			continue
-		}
-		for _, p := range inv.Problems {
-			fmt.Fprintf(w, "panther: skipping invalid detection content: %v\n", p)
-		}
-	}
-	return col, nil
-}
-
-// engineReports says whether the detection engine reports an invalid spec (detect.New).
-func engineReports(inv *analysis.InvalidSpec) bool {
-	return inv.ID != "" && inv.Enabled && (inv.Type == analysis.TypeRule || inv.Type == analysis.TypeCorrelationRule)
-}
-
-func runDetections(ctx context.Context, env *Env, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprintln(env.Stderr, "Usage: panther detections upload|list|export [flags]")
-		return ExitUsage
-	}
-	switch args[0] {
-	case "upload":
-		return detectionsUpload(ctx, env, args[1:])
-	case "list":
-		return detectionsList(ctx, env, args[1:])
-	case "export":
-		return detectionsExport(ctx, env, args[1:])
-	}
-	fmt.Fprintf(env.Stderr, "panther detections: unknown subcommand %q (expected upload, list or export)\n", args[0])
-	return ExitUsage
-}
-
 // detectionsUpload validates content and stores it in the data dir, replacing what was there.
 // A server running on the data dir picks it up within seconds.
 func detectionsUpload(ctx context.Context, env *Env, args []string) int {

@@ -117,7 +117,7 @@ func TestIngestDetectionsAlertsWebhook(t *testing.T) {
 	writeFiles(t, dets, detectionFiles)
 	mustRun(t, `{"webhookURL":"`+srv.URL+`/hook"}`, "destinations", "add", "--data-dir", data,
 		"--type", "customwebhook", "--name", "hook", "--config", "-", "--severity", "HIGH,MEDIUM")
-	out := mustRun(t, "", "ingest", "--data-dir", data, "--detections", dets, "samples/123456789012_CloudTrail_us-east-1_20241015T1200Z_demo.json")
+	out := mustRun(t, "", "ingest", "--data-dir", data, "--detections", dets, "../demo/samples/123456789012_CloudTrail_us-east-1_20241015T1200Z_demo.json")
 	if !strings.Contains(out, "3 rules ran: 6 matches, 0 rule errors, 2 alerts raised") {
 		t.Errorf("ingest output:\n%s", out)
 	}
@@ -162,7 +162,7 @@ func TestIngestDetectionsAlertsWebhook(t *testing.T) {
 
 func TestQueryFormatsAndErrors(t *testing.T) {
 	data := t.TempDir()
-	mustRun(t, "", "ingest", "--data-dir", data, "--no-detections", "samples/mixed-with-garbage.log")
+	mustRun(t, "", "ingest", "--data-dir", data, "--no-detections", "../demo/samples/mixed-with-garbage.log")
 	out := mustRun(t, "", "query", "--data-dir", data, "--format", "json", "SELECT eventName, userIdentity.userName AS u FROM panther_logs.aws_cloudtrail")
 	if out != `{"eventName":"CreateAccessKey","u":"carol"}`+"\n" {
 		t.Errorf("json: %q", out)
@@ -184,11 +184,11 @@ func TestQueryFormatsAndErrors(t *testing.T) {
 func TestIngestExitCodes(t *testing.T) {
 	data := t.TempDir()
 	// Quarantined lines are not an error.
-	if _, _, code := run(t, "", "ingest", "--data-dir", data, "--no-detections", "samples/mixed-with-garbage.log"); code != 0 {
+	if _, _, code := run(t, "", "ingest", "--data-dir", data, "--no-detections", "../demo/samples/mixed-with-garbage.log"); code != 0 {
 		t.Errorf("quarantine: exit %d", code)
 	}
 	// An unreadable file is.
-	_, errs, code := run(t, "", "ingest", "--data-dir", data, "--no-detections", "samples/mixed-with-garbage.log", "does-not-exist.log")
+	_, errs, code := run(t, "", "ingest", "--data-dir", data, "--no-detections", "../demo/samples/mixed-with-garbage.log", "does-not-exist.log")
 	if code != 1 || !strings.Contains(errs, "does-not-exist.log") {
 		t.Errorf("missing file: exit %d, stderr %s", code, errs)
 	}

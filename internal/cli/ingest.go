@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"sync"
 	"text/tabwriter"
@@ -13,7 +12,7 @@ import (
 
 	"github.com/pantherlabs/panther/internal/detect"
 	"github.com/pantherlabs/panther/internal/ingest"
-	"github.com/pantherlabs/panther/internal/lake"
+	"github.com/pantherlabs/panther/internal/runtime"
 )
 
 func runIngest(ctx context.Context, env *Env, args []string) int {
@@ -29,7 +28,7 @@ func runIngest(ctx context.Context, env *Env, args []string) int {
 	noDets := f.Bool("no-detections", false, "do not run detections")
 	python := f.String("python", "", "Python interpreter for Python detections (default python3)")
 	ruleTimeout := f.Duration("rule-timeout", 0, "time limit of one rule call (default 15s)")
-	ruleStats := f.Int("rule-stats", 0, "after the run, print the N Python rules that took the most time")
+	ruleStats := f.Int("rule-stats", 0, "after the run, print which Python functions run in Go, then the N Python rules that took the most time")
 	noCompile := f.Bool("no-compile", false, "run Python rules in CPython only, without compiling them to Go (also PANTHER_NO_COMPILE=1)")
 	paths, code, ok := f.parse(args)
 	if !ok {
@@ -48,14 +47,15 @@ func runIngest(ctx context.Context, env *Env, args []string) int {
 	res, err := ingestFiles(ctx, env, ingestConfig{
 		dataDir: f.DataDir(), types: types, source: *source, sourceID: *sourceID,
 		workers: *workers, maxRecord: *maxRecord, quiet: *quiet, paths: paths,
-		detections: detectionConfig{dir: *dets, off: *noDets, python: *python, ruleTimeout: *ruleTimeout, stats: *ruleStats,
-			noCompile: *noCompile || env.Getenv("PANTHER_NO_COMPILE") == "1"},
+		detectionsDir: *dets, noDetections: *noDets, ruleStats: *ruleStats,
+		detection: runtime.DetectionOptions{Python: *python, RuleTimeout: *ruleTimeout, Stderr: env.Stderr, Profile: *ruleStats > 0,
+			NoCompile: *noCompile || env.Getenv("PANTHER_NO_COMPILE") == "1"},
 	})
 	if err != nil {
 		return errorf(env, "ingest: %v", err)
 	}
-	if len(res.FileErrors) > 0 {
-		for _, e := range res.FileErrors {
+	if len(res.Stats.FileErrors) > 0 {
+		for _, e := range res.Stats.FileErrors {
 			fmt.Fprintf(env.Stderr, "panther: ingest: %v\n", e)
 		}
 		return ExitError
@@ -76,104 +76,74 @@ type ingestConfig struct {
 	maxRecord     int
 	quiet         bool
 	paths         []string
-	detections    detectionConfig
+	detectionsDir string
+	noDetections  bool
+	detection     runtime.DetectionOptions
+	ruleStats     int // print the N slowest rules
 	summaryWriter io.Writer
 }
 
-// ingestFiles runs the pipeline into the data dir's lake and prints the summary.
-func ingestFiles(ctx context.Context, env *Env, c ingestConfig) (*ingest.Stats, error) {
-	reg, err := registry(c.dataDir)
-	if err != nil {
-		return nil, err
-	}
-	types, err := selectTypes(reg, c.types)
-	if err != nil {
-		return nil, err
-	}
-	lakeDir := filepath.Join(c.dataDir, "lake")
-	if err := os.MkdirAll(lakeDir, 0o755); err != nil {
-		return nil, err
-	}
-	w := lake.NewWriter(lake.Options{Dir: lakeDir})
-	st, err := openState(ctx, c.dataDir)
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-	// The detections write rule matches with their own writer: sinks run concurrently.
-	mw := lake.NewWriter(lake.Options{Dir: lakeDir})
-	dr, err := startDetections(ctx, c.dataDir, c.detections, st, mw, env.Stderr)
-	if err != nil {
-		return nil, err
-	}
-	sinks := []ingest.Sink{ingest.LakeSink{W: w}}
-	if dr != nil {
-		sinks = append(sinks, dr.sink)
-	}
-	p, err := ingest.New(ingest.Options{
-		Types: types, SourceID: c.sourceID, SourceLabel: c.source, Sinks: sinks,
-		Workers: c.workers, MaxRecordBytes: c.maxRecord, Stdin: env.Stdin,
-	})
-	if err != nil {
-		dr.Close()
-		return nil, err
-	}
-	start := time.Now()
+// ingestFiles runs the pipeline (runtime.IngestFiles) and prints the summary.
+func ingestFiles(ctx context.Context, env *Env, c ingestConfig) (*runtime.IngestResult, error) {
 	stopProgress := func() {}
-	if !c.quiet && isTerminal(env.Stderr) {
-		stopProgress = showProgress(env.Stderr, &p.Progress, start)
-	}
-	stats, runErr := p.Run(ctx, c.paths)
+	start := time.Now()
+	res, err := runtime.IngestFiles(ctx, runtime.IngestOptions{
+		DataDir: c.dataDir, Paths: c.paths, Stdin: env.Stdin, LogTypes: c.types, SourceID: c.sourceID, SourceLabel: c.source,
+		Workers: c.workers, MaxRecord: c.maxRecord, DetectionsDir: c.detectionsDir, NoDetections: c.noDetections,
+		Detection: c.detection, Warn: env.Stderr, LinkBase: os.Getenv("PANTHER_URL"),
+		OnStart: func(p *ingest.Pipeline) {
+			if !c.quiet && isTerminal(env.Stderr) {
+				stopProgress = showProgress(env.Stderr, &p.Progress, start)
+			}
+		},
+	})
 	stopProgress()
-	if err := dr.Close(); err != nil && runErr == nil {
-		runErr = err
-	}
-	if err := w.Close(); err != nil && runErr == nil {
-		runErr = err
-	}
-	if err := mw.Close(); err != nil && runErr == nil {
-		runErr = err
-	}
-	if runErr != nil {
-		return stats, runErr
+	if err != nil {
+		return res, err
 	}
 	out := c.summaryWriter
 	if out == nil {
 		out = env.Stdout
 	}
 	if !c.quiet {
-		printSummary(out, stats, time.Since(start))
-		if dr != nil {
+		printSummary(out, res.Stats, res.Elapsed)
+		if res.Rules > 0 || res.LoadErrors > 0 {
 			fmt.Fprintf(out, "%d rules ran: %d matches, %d rule errors, %d alerts raised\n",
-				len(dr.engine.Rules()), dr.sink.Matches, dr.sink.Errors, len(dr.sink.Raised))
-			if n := len(dr.engine.LoadErrors); n > 0 {
-				fmt.Fprintf(out, "%d detections cannot run (see above): %d RULE_ERROR alerts raised\n", n, len(dr.loadAlerts))
+				res.Rules-res.CorrelationRules, res.Matches, res.Errors, len(res.Raised))
+			if res.CorrelationRules > 0 {
+				fmt.Fprintf(out, "%d correlation rules ran: %d windows evaluated, %d matches, %d alerts raised\n",
+					res.CorrelationRules, res.Correlation.Runs, res.Correlation.Occurrences, len(res.Correlation.Raised))
 			}
-			if c.detections.stats > 0 {
-				printRuleStats(out, dr.engine, c.detections.stats)
+			if res.LoadErrors > 0 {
+				fmt.Fprintf(out, "%d detections cannot run (see above): %d RULE_ERROR alerts raised\n", res.LoadErrors, len(res.LoadAlerts))
+			}
+			if c.ruleStats > 0 {
+				printRuleStats(out, res, c.ruleStats)
 			}
 		}
+		if res.Deliveries > 0 {
+			fmt.Fprintf(out, "%d alert deliveries attempted\n", res.Deliveries)
+		}
+		if !res.NextRetry.IsZero() {
+			fmt.Fprintf(out, "deliveries pending retry from %s: run `panther alerts deliver` or the server to send them\n", res.NextRetry.UTC().Format(time.RFC3339))
+		}
 	}
-	if dr != nil && len(dr.sink.Raised)+len(dr.loadAlerts) > 0 {
-		deliverDue(ctx, st, out)
-	}
-	return stats, nil
+	return res, nil
 }
 
 // printRuleStats prints which Python rules compiled to Go, then the rules that took the most
 // time in CPython.
-func printRuleStats(w io.Writer, eng *detect.Engine, n int) {
+func printRuleStats(w io.Writer, res *runtime.IngestResult, n int) {
 	fmt.Fprintln(w)
-	detect.PrintCompileReport(w, eng.Rules())
-	stats := eng.Stats()
-	fmt.Fprintf(w, "\nslowest Python rules in CPython (%d rule calls skipped by their leading tests):\n", eng.Skips.Load())
+	detect.PrintCompileReport(w, res.DetectRules)
+	fmt.Fprintf(w, "\nslowest Python rules in CPython (%d rule calls skipped by their leading tests):\n", res.GuardSkips)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "RULE\tGO\tGO CALLS\tGO MATCHES\tFALLBACKS\tAUX IN PY\tPY CALLS\tPY MATCHES\tERRORS\tPY TIME\tPER PY CALL")
 	byID := map[string]*detect.Rule{}
-	for _, r := range eng.Rules() {
+	for _, r := range res.DetectRules {
 		byID[r.ID] = r
 	}
-	for i, s := range stats {
+	for i, s := range res.RuleStats {
 		if i == n {
 			break
 		}
@@ -214,7 +184,7 @@ func printSummary(w io.Writer, s *ingest.Stats, elapsed time.Duration) {
 	fmt.Fprintf(w, "%d files, %s read, %d events, %d quarantined lines in %s (%.0f events/s)\n",
 		s.Files, humanBytes(s.InputBytes), events, s.Quarantined, elapsed.Round(time.Millisecond), rate)
 	if s.Quarantined > 0 {
-		fmt.Fprintln(w, "quarantined lines: panther query \"SELECT file, line, reason FROM panther_system.quarantine\"")
+		fmt.Fprintln(w, "quarantined lines, by closest log type and reason: panther quarantine summary; each: panther query \"SELECT file, line, reason FROM panther_system.quarantine\"")
 	}
 }
 

@@ -7,16 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/duckdb/duckdb-go/v2"
-
+	"github.com/pantherlabs/panther/internal/auth/auditsql"
 	"github.com/pantherlabs/panther/internal/sqlengine"
 )
 
@@ -60,7 +57,8 @@ func openEngine(ctx context.Context, dataDir string) (*sqlengine.Engine, error) 
 	if err != nil {
 		return nil, err
 	}
-	return sqlengine.Open(ctx, sqlengine.Options{LakeDir: filepath.Join(dataDir, "lake"), Types: reg})
+	return sqlengine.Open(ctx, sqlengine.Options{LakeDir: filepath.Join(dataDir, "lake"), Types: reg,
+		SystemTables: []sqlengine.SystemTable{auditsql.Table(dataDirAudit(dataDir))}})
 }
 
 // writeQuery runs query and writes its result in format.
@@ -93,9 +91,9 @@ func writeQuery(ctx context.Context, eng *sqlengine.Engine, query, format string
 			if err != nil || !ok {
 				return err
 			}
-			obj := make(orderedObject, len(vals))
+			obj := make(sqlengine.Object, len(vals))
 			for i, v := range vals {
-				obj[i] = kv{rows.Columns[i], jsonValue(v)}
+				obj[i] = sqlengine.Field{Key: rows.Columns[i], Value: sqlengine.JSONValue(v)}
 			}
 			if err := enc.Encode(obj); err != nil {
 				return err
@@ -211,94 +209,9 @@ func text(v any) string {
 	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
 		return fmt.Sprint(x)
 	}
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(jsonValue(v)); err != nil {
+	b, err := sqlengine.MarshalJSON(sqlengine.JSONValue(v))
+	if err != nil {
 		return fmt.Sprint(v)
 	}
-	return strings.TrimSuffix(b.String(), "\n")
-}
-
-type kv struct {
-	k string
-	v any
-}
-
-// orderedObject marshals as a JSON object keeping column order.
-type orderedObject []kv
-
-func (o orderedObject) MarshalJSON() ([]byte, error) {
-	var b strings.Builder
-	b.WriteByte('{')
-	for i, p := range o {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, _ := json.Marshal(p.k)
-		b.Write(k)
-		b.WriteByte(':')
-		var vb strings.Builder
-		enc := json.NewEncoder(&vb)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(p.v); err != nil {
-			return nil, err
-		}
-		b.WriteString(strings.TrimSuffix(vb.String(), "\n"))
-	}
-	b.WriteByte('}')
-	return []byte(b.String()), nil
-}
-
-// jsonValue converts DuckDB values to values encoding/json renders well.
-func jsonValue(v any) any {
-	switch x := v.(type) {
-	case time.Time:
-		return x.UTC().Format(time.RFC3339Nano)
-	case []byte:
-		return string(x)
-	case float64:
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return strconv.FormatFloat(x, 'g', -1, 64)
-		}
-		return x
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = jsonValue(e)
-		}
-		return out
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		out := make(orderedObject, 0, len(x))
-		for _, k := range keys {
-			out = append(out, kv{k, jsonValue(x[k])})
-		}
-		return out
-	case duckdb.OrderedMap:
-		return orderedMapJSON(&x)
-	case *duckdb.OrderedMap:
-		return orderedMapJSON(x)
-	case duckdb.Map:
-		out := make(orderedObject, 0, len(x))
-		for k, e := range x {
-			out = append(out, kv{fmt.Sprint(k), jsonValue(e)})
-		}
-		sort.Slice(out, func(i, j int) bool { return out[i].k < out[j].k })
-		return out
-	}
-	return v
-}
-
-func orderedMapJSON(m *duckdb.OrderedMap) orderedObject {
-	keys, values := m.Keys(), m.Values()
-	out := make(orderedObject, 0, len(keys))
-	for i, k := range keys {
-		out = append(out, kv{fmt.Sprint(k), jsonValue(values[i])})
-	}
-	return out
+	return string(b)
 }

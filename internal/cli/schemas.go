@@ -16,23 +16,6 @@ import (
 	"github.com/pantherlabs/panther/internal/logtypes"
 )
 
-func runSchemas(ctx context.Context, env *Env, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprintln(env.Stderr, "Usage: panther schemas list|show|test [flags]")
-		return ExitUsage
-	}
-	switch args[0] {
-	case "list":
-		return schemasList(env, args[1:])
-	case "show":
-		return schemasShow(env, args[1:])
-	case "test":
-		return schemasTest(ctx, env, args[1:])
-	}
-	fmt.Fprintf(env.Stderr, "panther schemas: unknown subcommand %q (expected list, show or test)\n", args[0])
-	return ExitUsage
-}
-
 func schemasList(env *Env, args []string) int {
 	f := newFlags(env, "schemas list", "schemas list [--data-dir D] [--format table|names]").withDataDir()
 	format := f.String("format", "table", "table, or names (one per line)")

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/pantherlabs/panther/internal/pattest"
@@ -20,7 +21,8 @@ func (r *repeatFlag) Set(v string) error {
 }
 
 func runTest(ctx context.Context, env *Env, args []string) int {
-	f := newFlags(env, "test", "test [PATH] [--filter KEY=V1,V2]... [--minimum-tests N] [--show-failures-only] [flags]")
+	f := newFlags(env, "test", "test [PATH | --stored [--data-dir D]] [--filter KEY=V1,V2]... [--minimum-tests N] [--show-failures-only] [flags]").withDataDir()
+	stored := f.Bool("stored", false, "test the detections stored in the data dir (uploaded, or edited in the console) instead of PATH")
 	var filters, testNames, dests, ignoreFiles repeatFlag
 	f.Var(&filters, "filter", "keep only specs whose KEY matches one of the values (KEY=V1,V2) or none of them (KEY!=V1,V2); repeatable, filters are ANDed")
 	path := f.String("path", "", "directory or .zip to test, like PATH (default \".\")")
@@ -53,6 +55,18 @@ func runTest(ctx context.Context, env *Env, args []string) int {
 		}
 		root = pos[0]
 	}
+	if *stored {
+		if root != "" {
+			fmt.Fprintf(env.Stderr, "panther test: give PATH or --stored, not both\n")
+			return ExitUsage
+		}
+		dir, cleanup, err := exportStored(ctx, f.DataDir())
+		if err != nil {
+			return errorf(env, "test: %v", err)
+		}
+		defer cleanup()
+		root = dir
+	}
 	if *minTests < 0 {
 		fmt.Fprintf(env.Stderr, "panther test: --minimum-tests must be at least 0, got %d\n", *minTests)
 		return ExitUsage
@@ -76,4 +90,22 @@ func runTest(ctx context.Context, env *Env, args []string) int {
 		Stderr:                env.Stderr,
 	})
 	return exit
+}
+
+// exportStored writes the data dir's stored detections to a temporary directory.
+func exportStored(ctx context.Context, dataDir string) (string, func(), error) {
+	st, closer, err := openContent(ctx, dataDir)
+	if err != nil {
+		return "", nil, err
+	}
+	defer closer.Close()
+	dir, err := os.MkdirTemp("", "panther-stored-")
+	if err != nil {
+		return "", nil, err
+	}
+	if err := st.Export(ctx, dir); err != nil {
+		os.RemoveAll(dir)
+		return "", nil, err
+	}
+	return dir, func() { os.RemoveAll(dir) }, nil
 }

@@ -11,23 +11,6 @@ import (
 	"github.com/pantherlabs/panther/internal/auth"
 )
 
-func runTokens(ctx context.Context, env *Env, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprintln(env.Stderr, "Usage: panther tokens create|list|revoke [flags]")
-		return ExitUsage
-	}
-	switch args[0] {
-	case "create":
-		return tokensCreate(ctx, env, args[1:])
-	case "list":
-		return tokensList(ctx, env, args[1:])
-	case "revoke":
-		return tokensRevoke(ctx, env, args[1:])
-	}
-	fmt.Fprintf(env.Stderr, "panther tokens: unknown subcommand %q\n", args[0])
-	return ExitUsage
-}
-
 // parseExpiry reads an expiry: an RFC 3339 time, or a duration from now ("720h", "90d").
 func parseExpiry(s string, now time.Time) (*time.Time, error) {
 	if s == "" {

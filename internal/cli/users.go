@@ -58,29 +58,6 @@ func osUser() string {
 	return "unknown"
 }
 
-func runUsers(ctx context.Context, env *Env, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprintln(env.Stderr, "Usage: panther users add|list|update|remove|reset-password|reset-mfa [flags]")
-		return ExitUsage
-	}
-	switch args[0] {
-	case "add":
-		return usersAdd(ctx, env, args[1:])
-	case "list":
-		return usersList(ctx, env, args[1:])
-	case "update":
-		return usersUpdate(ctx, env, args[1:])
-	case "remove":
-		return usersRemove(ctx, env, args[1:])
-	case "reset-password":
-		return usersResetPassword(ctx, env, args[1:])
-	case "reset-mfa":
-		return usersResetMFA(ctx, env, args[1:])
-	}
-	fmt.Fprintf(env.Stderr, "panther users: unknown subcommand %q\n", args[0])
-	return ExitUsage
-}
-
 // splitName reads "Given Family" (the family name is everything after the first space).
 func splitName(n string) (given, family string) {
 	given, family, _ = strings.Cut(strings.TrimSpace(n), " ")

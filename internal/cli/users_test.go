@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -120,6 +121,12 @@ func TestUsersCommands(t *testing.T) {
 			t.Errorf("no %s entry in %v", a, actions)
 		}
 	}
+	// And in SQL, as panther_system.audit.
+	out = mustRun(t, "", "query", "--data-dir", dir, "--format", "csv",
+		"SELECT action, actor_type, result FROM panther_system.audit WHERE action LIKE 'users.%' ORDER BY id")
+	if !strings.HasPrefix(out, "action,actor_type,result\nusers.create,cli,success\n") || !strings.Contains(out, "users.delete,cli,success") {
+		t.Errorf("panther_system.audit:\n%s", out)
+	}
 	if out := mustRun(t, "", "audit", "--data-dir", dir); !strings.Contains(out, "users.delete") || strings.Contains(out, otp) || strings.Contains(out, newOTP) {
 		t.Errorf("audit table:\n%s", out)
 	}
@@ -165,5 +172,16 @@ func TestTokensCommands(t *testing.T) {
 	}
 	if _, errs, code := run(t, "", "tokens", "revoke", "--data-dir", dir, "nope"); code != 1 || !strings.Contains(errs, "not found") {
 		t.Errorf("revoking an unknown token: exit %d %q", code, errs)
+	}
+}
+
+func TestAuditTableWithoutStateDB(t *testing.T) {
+	dir := t.TempDir()
+	out := mustRun(t, "", "query", "--data-dir", dir, "--format", "csv", "SELECT count(*) AS n FROM panther_system.audit")
+	if out != "n\n0\n" {
+		t.Errorf("panther_system.audit of a fresh data dir:\n%s", out)
+	}
+	if _, err := os.Stat(state.Path(dir)); err == nil {
+		t.Error("a query created the state database")
 	}
 }

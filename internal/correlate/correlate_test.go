@@ -386,3 +386,31 @@ func FuzzEvaluate(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCompile loads arbitrary specs: every correlation rule the loader accepts must compile,
+// and its tests must run without panicking.
+func FuzzCompile(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "rules", "*.yml"))
+	for _, p := range files {
+		if data, err := os.ReadFile(p); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		col, err := analysis.LoadBytes("spec.yml", data, analysis.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range col.Detections {
+			if d.Type != analysis.TypeCorrelationRule {
+				continue
+			}
+			if _, err := Compile(d); err != nil {
+				t.Fatalf("a valid correlation rule does not compile: %v", err)
+			}
+			if _, err := RunTests(d, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}

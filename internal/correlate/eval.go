@@ -13,8 +13,19 @@ type Window struct {
 	// Absence whose time frame reaches past End is decided on what there is. Otherwise such
 	// an absence is left to a later window.
 	Complete bool
+	// Known, when set before End, is how far the signals are known: a window evaluated
+	// before its end decides no Absence whose time frame reaches past Known.
+	Known int64
 	// Signals holds each member's signals in the window (Signals[i] for Members[i]).
 	Signals [][]*Signal
+}
+
+// horizon is the time up to which an Absence can be decided.
+func (w *Window) horizon() int64 {
+	if w.Known > 0 && w.Known < w.End {
+		return w.Known
+	}
+	return w.End
 }
 
 // Key is one joined value of an occurrence: a MatchCriteria name or a transition, and the
@@ -98,6 +109,9 @@ func (r *Rule) evalGroup(w *Window) []Occurrence {
 			present++
 		}
 	}
+	if present < n && !w.Complete && w.horizon() < w.End {
+		return nil // an Absence over the window cannot be decided before the window is over
+	}
 	// The values each criterion can take: those of the members that must match (all of them
 	// when every member is needed, else any of them).
 	cands := make([][]string, len(r.criteria))
@@ -142,6 +156,23 @@ func (r *Rule) evalGroup(w *Window) []Occurrence {
 		}
 		sort.Strings(cands[ci])
 	}
+	// Index each member's signals by the value of the first criterion it is part of.
+	idx := make([]memberIndex, n)
+	for i := range r.Members {
+		idx[i].crit = -1
+		for ci, c := range r.criteria {
+			if c.fields[i] != "" {
+				idx[i].crit = ci
+				idx[i].by = map[string][]*Signal{}
+				for _, s := range w.Signals[i] {
+					for _, v := range s.Values(c.fields[i]) {
+						idx[i].by[v] = append(idx[i].by[v], s)
+					}
+				}
+				break
+			}
+		}
+	}
 	var out []Occurrence
 	tuple := make([]string, len(r.criteria))
 	tried := 0
@@ -158,7 +189,7 @@ func (r *Rule) evalGroup(w *Window) []Occurrence {
 			return
 		}
 		tried++
-		if o, ok := r.groupOccurrence(w, tuple, n); ok {
+		if o, ok := r.groupOccurrence(w, idx, tuple, n); ok {
 			out = append(out, o)
 		}
 	}
@@ -186,14 +217,28 @@ type memberSignal struct {
 	s      *Signal
 }
 
-func (r *Rule) groupOccurrence(w *Window, tuple []string, n int) (Occurrence, bool) {
+// memberIndex holds a member's signals by the value of criterion crit (-1: not indexed).
+type memberIndex struct {
+	crit int
+	by   map[string][]*Signal
+}
+
+// candidates returns the member's signals that may carry the tuple's values.
+func (ix memberIndex) candidates(all []*Signal, tuple []string) []*Signal {
+	if ix.crit < 0 || tuple[ix.crit] == anyValue {
+		return all
+	}
+	return ix.by[tuple[ix.crit]]
+}
+
+func (r *Rule) groupOccurrence(w *Window, idx []memberIndex, tuple []string, n int) (Occurrence, bool) {
 	var eligible []memberSignal
 	satisfied := 0
 	need := make([]int, n)
 	for i, m := range r.Members {
 		var cnt int
 		var mine []memberSignal
-		for _, s := range w.Signals[i] {
+		for _, s := range idx[i].candidates(w.Signals[i], tuple) {
 			if r.compatible(i, s, tuple) {
 				cnt++
 				mine = append(mine, memberSignal{i, s})
@@ -515,9 +560,9 @@ func (r *Rule) absentLast(w *Window, prev entries) []*entry {
 				hi := w.End - 1
 				if l.within > 0 {
 					hi = p.t + int64(l.within)
-					if !w.Complete && hi >= w.End {
-						continue // the time frame is not over within this window
-					}
+				}
+				if !w.Complete && (hi >= w.horizon() || (l.within == 0 && w.horizon() < w.End)) {
+					continue // the time frame is not over within what is known of this window
 				}
 				var skip []*Signal
 				if strict {

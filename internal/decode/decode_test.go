@@ -415,3 +415,56 @@ func FuzzJSON(f *testing.F) {
 		}
 	})
 }
+
+// FuzzLenientJSON decodes arbitrary records with the schema of every kind of value and checks
+// the lenient decoding: an accepted record's warnings name fields of the schema, keep at most
+// MaxWarningValue bytes of their value and say what was expected; there are at most
+// MaxWarnings of them (plus one that counts the rest); and a record with a malformed value
+// of a required field is rejected.
+func FuzzLenientJSON(f *testing.F) {
+	lt := compile(f, schemaYAML)
+	req := compile(f, requiredYAML)
+	f.Add([]byte(`{"i":"12 ms","t":"soon","objs":[{"n":"x"}],"emb":"{\"x\":\"y\"}","b":"maybe"}`))
+	f.Add([]byte(`{"n":"x","t":"2021-01-01T00:00:00Z"}`))
+	f.Add([]byte(`{"objs":{"n":1},"f":"1e400","small":99999}`))
+	columns := map[string]bool{}
+	for _, l := range []*logschema.LogType{lt, req} {
+		l.Root.Walk(func(path string, _ *logschema.Field) { columns[strings.ReplaceAll(path, "[]", "")] = true })
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d := &decode.Decoder{Arena: &event.Arena{}}
+		for _, l := range []*logschema.LogType{lt, req} {
+			v, err := d.JSON(l.Root, b)
+			if err != nil {
+				if d.Warnings() != nil && len(d.Warnings()) > decode.MaxWarnings+1 {
+					t.Fatalf("%d warnings", len(d.Warnings()))
+				}
+				continue
+			}
+			if out := event.AppendValue(nil, &v, l.Root); !json.Valid(out) {
+				t.Fatalf("invalid JSON output %s", out)
+			}
+			ws := d.Warnings()
+			if len(ws) > decode.MaxWarnings+1 {
+				t.Fatalf("%d warnings", len(ws))
+			}
+			for i, w := range ws {
+				if w.Field == "*" && i == decode.MaxWarnings {
+					continue
+				}
+				path := w.Field
+				for strings.Contains(path, "[") {
+					a, bb, _ := strings.Cut(path, "[")
+					_, rest, _ := strings.Cut(bb, "]")
+					path = a + rest
+				}
+				if !columns[path] {
+					t.Fatalf("warning for %q, not a field of the schema", w.Field)
+				}
+				if len(w.Value) > decode.MaxWarningValue+8 || !strings.HasPrefix(w.Error, "expected") && !strings.HasPrefix(w.Error, "integer out of range") {
+					t.Fatalf("warning %+v", w)
+				}
+			}
+		}
+	})
+}

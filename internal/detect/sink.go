@@ -20,6 +20,15 @@ type Sink struct {
 	Alerts *alerts.Store // nil: matches are written but not grouped into alerts
 	Lake   *lake.Writer
 	Ctx    context.Context
+	// Signals, when set, keeps the matches of the rules correlation rules are made of
+	// (including rules with CreateAlert: false), with their alert IDs.
+	Signals SignalRecorder
+
+	// OnRaised, when set, is given the alerts each batch raised (after they are committed)
+	// instead of keeping them in Raised: a long-running server keeps nothing.
+	OnRaised func([]*alerts.Alert)
+	// OnOutcome, when set, is told of each match and rule error (for per-detection metrics).
+	OnOutcome func(ruleID string, isError bool)
 
 	// Counts, for the summary.
 	Matches, Errors int64
@@ -59,7 +68,13 @@ func (s *Sink) Consume(b *ingest.Batch) error {
 		if err != nil {
 			return err
 		}
-		s.Raised = append(s.Raised, raised...)
+		if s.OnRaised != nil {
+			if len(raised) > 0 {
+				s.OnRaised(raised)
+			}
+		} else {
+			s.Raised = append(s.Raised, raised...)
+		}
 	}
 	var mEvents, eEvents []*event.Event
 	var mRows, eRows []*lake.Match
@@ -80,6 +95,9 @@ func (s *Sink) Consume(b *ingest.Batch) error {
 			row.AlertCreationTime = unixNano(a.CreatedAt)
 			row.AlertUpdateTime = unixNano(a.UpdatedAt)
 		}
+		if s.OnOutcome != nil {
+			s.OnOutcome(o.Rule.ID, o.Err != nil)
+		}
 		if o.Err != nil {
 			row.Error = o.Err.Error()
 			if o.Err.Traceback != "" {
@@ -91,6 +109,9 @@ func (s *Sink) Consume(b *ingest.Batch) error {
 			mEvents, mRows = append(mEvents, b.Events[o.Event]), append(mRows, row)
 			s.Matches++
 		}
+	}
+	if err := s.recordSignals(ctx, b, outs, grouped, assigned); err != nil {
+		return err
 	}
 	if len(mEvents) > 0 {
 		if err := s.Lake.WriteEvents(lake.RuleMatches, mEvents, mRows); err != nil {

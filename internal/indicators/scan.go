@@ -7,7 +7,8 @@ import (
 )
 
 // Scan validates and normalises value and adds what it finds to set. Values the scanner
-// rejects add nothing. The rules per scanner:
+// rejects add nothing. The ip, hostname and net_addr scanners take a comma-separated list
+// of addresses too (an X-Forwarded-For value) and scan each element. The rules per scanner:
 //
 //   - ip: an IPv4 or IPv6 address, written in its canonical form (IPv6 lower-case and
 //     compressed). An IPv4-mapped IPv6 address (::ffff:1.2.3.4) is written as the IPv4
@@ -40,6 +41,15 @@ func (s Scanner) Scan(set *Set, value string) {
 	v := trimSpace(value)
 	if v == "" || v == "-" {
 		return
+	}
+	if s == ScanIP || s == ScanHostname || s == ScanNetAddr {
+		// A list of addresses, as an X-Forwarded-For header holds ("203.0.113.7, 10.0.0.1"):
+		// no address or host name has a comma, so each element is scanned.
+		if i := strings.IndexByte(v, ','); i >= 0 {
+			s.Scan(set, v[:i])
+			s.Scan(set, v[i+1:])
+			return
+		}
 	}
 	switch s {
 	case ScanIP:

@@ -62,6 +62,9 @@ type Input struct {
 	// worker that parses the input. Records are records already framed.
 	Open    func() (io.ReadCloser, error)
 	Records [][]byte
+	// Cut marks the Records their source cut at a size limit: they are quarantined, with
+	// their first bytes, as too long.
+	Cut []Cut
 	// Header, when set, is given to the parsers before the records (the CSV header of a part
 	// of an object); it is not an event itself, and it is not quarantined.
 	Header []byte
@@ -74,6 +77,12 @@ type Input struct {
 	// went through every sink (or the pipeline failed). It runs on a pipeline goroutine: it
 	// must be quick and must not call Submit.
 	Done func(*InputStats)
+}
+
+// Cut marks Records[Index] as the first bytes of a record of Size bytes.
+type Cut struct {
+	Index int
+	Size  int64
 }
 
 // TypeStats counts what one log type received.
@@ -388,6 +397,7 @@ type records interface {
 // framed iterates over records already framed.
 type framed struct {
 	recs [][]byte
+	cut  map[int]int64 // index -> full size of records cut by the source
 	i    int
 	n    int64
 	off  int64
@@ -399,7 +409,12 @@ func (f *framed) Next() (input.Record, error) {
 	}
 	data := bytes.TrimSpace(f.recs[f.i])
 	f.i++
-	rec := input.Record{Data: data, Line: f.i, Offset: f.off, Size: int64(len(data)), JSON: isJSON(data)}
+	rec := input.Record{Data: data, Line: f.i, Offset: f.off, Size: int64(len(data))}
+	if size, cut := f.cut[f.i-1]; cut {
+		rec.TooLong, rec.Size = true, max(size, rec.Size)
+	} else {
+		rec.JSON = isJSON(data)
+	}
 	f.off += int64(len(f.recs[f.i-1])) + 1
 	f.n += int64(len(f.recs[f.i-1]))
 	return rec, nil
@@ -421,7 +436,14 @@ func (p *Pipeline) parse(j *job) {
 	var rd records
 	maxRecord := p.maxRecord()
 	if in.Records != nil {
-		rd = &framed{recs: in.Records}
+		fr := &framed{recs: in.Records}
+		if len(in.Cut) > 0 {
+			fr.cut = make(map[int]int64, len(in.Cut))
+			for _, c := range in.Cut {
+				fr.cut[c.Index] = c.Size
+			}
+		}
+		rd = fr
 	} else {
 		f, err := in.Open()
 		if err != nil {
@@ -493,8 +515,11 @@ func (p *Pipeline) parse(j *job) {
 			return false
 		}
 	}
+	// The stream classifies the records and joins the lines of multi-line records.
+	st := classify.NewStream(cls, rd)
+	st.MaxBytes = maxRecord
 	for {
-		rec, err := rd.Next()
+		it, err := st.Next()
 		if err == io.EOF {
 			break
 		}
@@ -502,23 +527,29 @@ func (p *Pipeline) parse(j *job) {
 			j.stats.Err = fmt.Errorf("%s: %w", in.Name, err)
 			break
 		}
-		if rec.TooLong {
-			p.quarantine(b, &rec, in.Name, src, []lake.Reason{{Error: fmt.Sprintf("record of %d bytes exceeds the maximum of %d bytes; the first %d bytes are kept", rec.Size, maxRecord, len(rec.Data))}})
-		} else if len(rec.Data) > maxRecord {
+		rec := &it.Rec
+		switch {
+		case !it.Classified && rec.TooLong:
+			msg := fmt.Sprintf("record of %d bytes exceeds the maximum of %d bytes; the first %d bytes are kept", rec.Size, maxRecord, len(rec.Data))
+			if in.Records != nil {
+				msg = fmt.Sprintf("record of %d bytes was cut by its source at its size limit; the first %d bytes are kept", rec.Size, len(rec.Data))
+			}
+			p.quarantine(b, rec, in.Name, src, []lake.Reason{{Error: msg}})
+		case !it.Classified:
 			// A record framed by a source over the limit: keep its head, as the framing reader does.
 			rec.Size, rec.TooLong = int64(len(rec.Data)), true
 			rec.Data = rec.Data[:min(len(rec.Data), input.DefaultKeepBytes)]
-			p.quarantine(b, &rec, in.Name, src, []lake.Reason{{Error: fmt.Sprintf("record of %d bytes exceeds the maximum of %d bytes; the first %d bytes are kept", rec.Size, maxRecord, len(rec.Data))}})
-		} else if res, fail := cls.Classify(&rec); fail != nil {
-			reasons := make([]lake.Reason, len(fail.Reasons))
-			for i, r := range fail.Reasons {
+			p.quarantine(b, rec, in.Name, src, []lake.Reason{{Error: fmt.Sprintf("record of %d bytes exceeds the maximum of %d bytes; the first %d bytes are kept", rec.Size, maxRecord, len(rec.Data))}})
+		case it.Fail != nil:
+			reasons := make([]lake.Reason, len(it.Fail.Reasons))
+			for i, r := range it.Fail.Reasons {
 				reasons[i] = lake.Reason{LogType: r.LogType, Error: r.Err}
 			}
-			p.quarantine(b, &rec, in.Name, src, reasons)
-		} else if res.OK {
-			scratch = p.finish(b, dec, &res, src, scratch)
+			p.quarantine(b, rec, in.Name, src, reasons)
+		case it.Res.OK:
+			scratch = p.finish(b, dec, &it.Res, src, scratch)
 			b.Events[len(b.Events)-1].Line = int64(rec.Line)
-			b.Bytes[res.LogType.Name] += int64(len(rec.Data))
+			b.Bytes[it.Res.LogType.Name] += int64(len(rec.Data))
 			p.Progress.Events.Add(1)
 		}
 		if len(b.Events)+len(b.Quarantine) >= p.opts.BatchEvents {

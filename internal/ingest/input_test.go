@@ -61,7 +61,8 @@ func TestInputs(t *testing.T) {
 		// Only CloudTrail is allowed here: the kv line is quarantined.
 		{Name: "restricted", Open: opener([]byte(body)), SourceID: "s2", SourceLabel: "ct-only",
 			Types: []*logtypes.LogType{types[0]}, Done: record},
-		{Name: "syslog", Records: [][]byte{[]byte("k=b v=2"), []byte(ctEvent), []byte("line one\nline two")}, SourceID: "s3", SourceAddress: "198.51.100.1:514", Done: record},
+		{Name: "syslog", Records: [][]byte{[]byte("k=b v=2"), []byte(ctEvent), []byte("line one\nline two"), []byte("k=c v=3")},
+			Cut: []ingest.Cut{{Index: 3, Size: 1 << 20}}, SourceID: "s3", SourceAddress: "198.51.100.1:514", Done: record},
 		// A part of a CSV object: the header comes separately and is not an event.
 		{Name: "part2", Records: [][]byte{[]byte("bob,2"), []byte("carol,3")}, Header: []byte("user,n"), SourceID: "s4",
 			Types: []*logtypes.LogType{csvT}, Done: record},
@@ -97,7 +98,7 @@ func TestInputs(t *testing.T) {
 	}
 	check("http", 10, 1, 0, 1)
 	check("restricted", 10, 0, 0, 2)
-	check("syslog", 1, 1, 0, 1)
+	check("syslog", 1, 1, 0, 2) // the cut record is quarantined, though its head would parse
 	check("part2", 0, 0, 2, 0)
 	check("empty", 0, 0, 0, 0)
 	if s := done["http"]; s.Bytes != int64(len(body)) || s.QuarantinedBytes != int64(len("not a record")) {

@@ -55,7 +55,9 @@
 //     Records wrapper) starts is the text record instead, as in rule 2.
 //  4. Anything else is text: the record is the rest of the line up to '\n',
 //     without leading and trailing ASCII whitespace (so a '\r' before the
-//     '\n' is dropped).
+//     '\n' is dropped). The leading white space is kept in Record.Indent, for
+//     the multi-line framing of text types (classify.Stream joins indented
+//     lines, such as a stack trace, to the record before them).
 //  5. A record longer than Options.MaxRecordBytes is returned with
 //     TooLong=true, its first Options.KeepBytes bytes in Data and its full
 //     size in Size; the rest is skipped without being kept. A text record

@@ -24,6 +24,7 @@ func frameAll(r *Reader) ([]Record, error) {
 			return out, fmt.Errorf("record at offset %d: Size %d < len(Data) %d", rec.Offset, rec.Size, len(rec.Data))
 		}
 		rec.Data = bytes.Clone(rec.Data)
+		rec.Indent = bytes.Clone(rec.Indent)
 		out = append(out, rec)
 		if len(r.buf) > r.limit {
 			return out, fmt.Errorf("buffer grew to %d bytes, over its limit of %d", len(r.buf), r.limit)
@@ -62,6 +63,9 @@ func checkRecords(in []byte, recs []Record, o Options) error {
 		}
 		if !bytes.Equal(in[off:off+len(rec.Data)], rec.Data) {
 			return fmt.Errorf("record %d at offset %d: Data %q is not the input there (%q)", i, off, rec.Data, in[off:off+len(rec.Data)])
+		}
+		if n := len(rec.Indent); n > 0 && (n > off || n < maxIndent && !bytes.Equal(in[off-n:off], rec.Indent) || bytes.IndexByte(rec.Indent, '\n') >= 0 || n > maxIndent) {
+			return fmt.Errorf("record %d at offset %d: Indent %q is not the white space before it on its line", i, off, rec.Indent)
 		}
 		if textSpace[in[off]] || textSpace[in[end-1]] {
 			return fmt.Errorf("record %d at offset %d: %q starts or ends with whitespace", i, off, in[off:end])

@@ -73,7 +73,16 @@ type Record struct {
 	// TooLong reports that the record exceeded Options.MaxRecordBytes: Data
 	// holds its first Options.KeepBytes bytes and the rest was skipped.
 	TooLong bool
+	// Indent is the white space before Data on its line (at most maxIndent
+	// bytes of it), for the multi-line framing of text types: a line such as
+	// "\tat com.example.Main" continues the record before it. It is empty for
+	// a record that starts its line and for the elements of a streamed array.
+	// It is valid until the next call to Next.
+	Indent []byte
 }
+
+// maxIndent bounds Record.Indent.
+const maxIndent = 1 << 10
 
 // mode is the framing state between two calls to Next.
 type mode uint8
@@ -114,8 +123,9 @@ type Reader struct {
 	records bool // the streamed array is the value of a Records wrapper
 	first   bool // in modeElem: no element seen yet, so ']' may close the array
 
-	sc   scanner
-	keep []byte // the kept prefix of a too-long record
+	sc     scanner
+	keep   []byte // the kept prefix of a too-long record
+	indent []byte // the white space before the record on its line, see Record.Indent
 
 	// waste counts bytes scanned past the end of a record that turned out
 	// to be text, which will be scanned again. When it grows beyond
@@ -145,14 +155,15 @@ func NewReader(r io.Reader, o Options) *Reader {
 // buffer, so that one Reader can serve many files without allocating.
 func (r *Reader) Reset(src io.Reader) {
 	*r = Reader{
-		src:   src,
-		opt:   r.opt,
-		limit: r.limit,
-		buf:   r.buf,
-		pin:   -1,
-		line:  1,
-		sc:    scanner{stack: r.sc.stack[:0]},
-		keep:  r.keep[:0],
+		src:    src,
+		opt:    r.opt,
+		limit:  r.limit,
+		buf:    r.buf,
+		pin:    -1,
+		line:   1,
+		sc:     scanner{stack: r.sc.stack[:0]},
+		keep:   r.keep[:0],
+		indent: r.indent[:0],
 	}
 }
 
@@ -213,7 +224,8 @@ func (r *Reader) skipBOM() error {
 }
 
 // nextTop frames the record that starts at the next non-space byte.
-func (r *Reader) nextTop() (Record, bool, error) {
+func (r *Reader) nextTop() (rec Record, ok bool, err error) {
+	r.indent = r.indent[:0]
 	if !r.skipSpace(&textSpace) {
 		if r.err != nil {
 			return Record{}, false, r.err
@@ -222,12 +234,16 @@ func (r *Reader) nextTop() (Record, bool, error) {
 	}
 	switch r.buf[r.cur] {
 	case '{':
-		return r.topObject()
+		rec, ok, err = r.topObject()
 	case '[':
-		return r.topArray()
+		rec, ok, err = r.topArray()
 	default:
-		return r.lineRecord()
+		rec, ok, err = r.lineRecord()
 	}
+	if ok && len(r.indent) > 0 {
+		rec.Indent = r.indent
+	}
+	return rec, ok, err
 }
 
 // topObject frames a value that starts with '{' at r.item.
@@ -736,8 +752,17 @@ func (r *Reader) lastNonSpace(s, e int) int64 {
 // false at the end of the stream or on a read error.
 func (r *Reader) skipSpace(space *[256]bool) bool {
 	for {
+		start := r.cur
 		for r.cur < r.w && space[r.buf[r.cur]] {
 			r.cur++
+		}
+		if r.cur > start {
+			// Keep the white space after the last newline: the indent of the next record.
+			seg := r.buf[start:r.cur]
+			if i := bytes.LastIndexByte(seg, '\n'); i >= 0 {
+				r.indent, seg = r.indent[:0], seg[i+1:]
+			}
+			r.indent = append(r.indent, seg[:min(len(seg), maxIndent-len(r.indent))]...)
 		}
 		r.item = r.cur
 		if r.cur < r.w {

@@ -434,3 +434,26 @@ func TestBoundedMemory(t *testing.T) {
 		})
 	}
 }
+
+// TestIndent checks Record.Indent: the white space before a record on its line, for the
+// multi-line framing of text types, whatever the reads.
+func TestIndent(t *testing.T) {
+	in := "Exception in thread main\n\tat a.B.c(B.java:10)\n    at d.E.f\n\n  \t mixed\nflush\n{\"a\":1}  {\"b\":2}\n  [1, 2]\n" + strings.Repeat(" ", 2*maxIndent) + "deep\n"
+	want := []string{"", "\t", "    ", "  \t ", "", "", "  ", "", "", strings.Repeat(" ", maxIndent)}
+	for _, src := range sources {
+		t.Run(src.name, func(t *testing.T) {
+			o := Options{}
+			if src.opt != nil {
+				o = src.opt(o)
+			}
+			recs := mustFrame(t, []byte(in), o, src.wrap)
+			var got []string
+			for _, r := range recs {
+				got = append(got, string(r.Indent))
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("indents %q, want %q", got, want)
+			}
+		})
+	}
+}

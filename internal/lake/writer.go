@@ -15,9 +15,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/pantherlabs/panther/internal/event"
@@ -34,6 +36,22 @@ type Options struct {
 	Now              func() time.Time
 	// OnFile is called after each file is committed.
 	OnFile func(FileInfo)
+	// Deferred makes committing a file two steps, for a caller that commits files together
+	// with its own state (the server's checkpoints): a file that is closed (full, least
+	// recently used, its schema changed, or by Flush) is finished and synced under its
+	// temporary name and kept as Pending until Flush returns it; the caller then renames it
+	// with Commit. OnFile is not called.
+	Deferred bool
+}
+
+// Pending is a finished file not yet renamed into place (Options.Deferred).
+type Pending struct {
+	Temp  string `json:"temp"`
+	Final string `json:"final"`
+	Kind  Kind   `json:"kind"`
+	Table string `json:"table"`
+	Rows  int64  `json:"rows"`
+	Bytes int64  `json:"bytes"`
 }
 
 // FileInfo describes a committed lake file.
@@ -75,6 +93,7 @@ type Writer struct {
 	seq     int64
 	pw      *pageWriter
 	touched []*partition
+	pending []Pending
 }
 
 type tableKey struct {
@@ -223,6 +242,13 @@ func (w *Writer) open(key partKey, schema *fileSchema) (*partition, error) {
 	final := filepath.Join(dir, name)
 	tmp := filepath.Join(dir, "."+name+".tmp")
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if errors.Is(err, os.ErrNotExist) {
+		// Retention removed the (expired, empty) partition directory after MkdirAll.
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("lake: %w", err)
+		}
+		f, err = os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("lake: %w", err)
 	}
@@ -326,12 +352,19 @@ func (w *Writer) closePart(p *partition) error {
 	if err == nil && rows == 0 {
 		return os.Remove(p.tmp)
 	}
+	if err == nil && w.opts.Deferred {
+		w.pending = append(w.pending, Pending{Temp: p.tmp, Final: p.final, Kind: p.key.kind, Table: p.key.table, Rows: rows, Bytes: p.cw.n})
+		return nil
+	}
 	if err == nil {
 		err = os.Rename(p.tmp, p.final)
 	}
 	if err != nil {
 		_ = os.Remove(p.tmp)
 		return fmt.Errorf("lake: committing %s: %w", p.final, err)
+	}
+	if err := markChanged(w.opts.Dir, p.key.kind, p.key.table); err != nil {
+		return err
 	}
 	if w.opts.OnFile != nil {
 		w.opts.OnFile(FileInfo{Kind: p.key.kind, Table: p.key.table, Path: p.final, Rows: rows, Bytes: p.cw.n})
@@ -367,6 +400,85 @@ func (w *Writer) sortedParts() []*partition {
 	}
 	sort.Slice(ps, func(i, j int) bool { return ps[i].lastUse < ps[j].lastUse })
 	return ps
+}
+
+// Flush finishes every open file and returns the files finished since the last Flush, for
+// Commit (Options.Deferred). On an error the files stay pending; Abort removes them.
+func (w *Writer) Flush() ([]Pending, error) {
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	out := w.pending
+	w.pending = nil
+	return out, nil
+}
+
+// Abort closes every open file and removes it and every pending file: what was written
+// since the last Flush is discarded.
+func (w *Writer) Abort() {
+	for _, p := range w.sortedParts() {
+		delete(w.parts, p.key)
+		p.file.Close()
+		os.Remove(p.tmp)
+	}
+	for _, p := range w.pending {
+		os.Remove(p.Temp)
+	}
+	w.pending = nil
+	w.touched = w.touched[:0]
+}
+
+// Commit renames pending files into place and syncs their directories. It is idempotent: a
+// file already renamed (its temporary name gone, its final name present) is skipped, so a
+// commit interrupted by a crash can be run again.
+func Commit(files []Pending) error {
+	dirs := map[string]bool{}
+	for _, f := range files {
+		if err := os.Rename(f.Temp, f.Final); err != nil {
+			if _, serr := os.Stat(f.Final); os.IsNotExist(err) && serr == nil {
+				continue
+			}
+			return fmt.Errorf("lake: committing %s: %w", f.Final, err)
+		}
+		dirs[filepath.Dir(f.Final)] = true
+	}
+	for d := range dirs {
+		if err := syncDir(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// IsTemp reports whether a file name is a lake file being written (not visible to queries).
+func IsTemp(name string) bool {
+	return strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".parquet.tmp")
+}
+
+// RemoveTemps deletes the unfinished and uncommitted files under the lake directory dir,
+// after a crash (call it after committing what a checkpoint lists). It returns how many it
+// removed.
+func RemoveTemps(dir string) (int, error) {
+	n := 0
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if os.IsNotExist(err) {
+				return nil
+			}
+			return err
+		}
+		if !d.IsDir() && IsTemp(d.Name()) {
+			if err := os.Remove(path); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return n, fmt.Errorf("lake: removing unfinished files: %w", err)
+	}
+	return n, nil
 }
 
 // OpenFiles returns the number of partitions with an open file.

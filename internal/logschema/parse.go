@@ -173,7 +173,7 @@ func (p *parser) schema(doc *yaml.Node) *Schema {
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
 		doc = doc.Content[0]
 	}
-	m := p.mapping(doc, "", "version", "schema", "description", "referenceURL", "parser", "definitions", "fields", "classify")
+	m := p.mapping(doc, "", "version", "schema", "description", "referenceURL", "parser", "definitions", "fields", "classify", "multiline")
 	if m == nil {
 		return s
 	}
@@ -202,6 +202,9 @@ func (p *parser) schema(doc *yaml.Node) *Schema {
 			s.Classify.Rank = p.integer(r, "classify.rank")
 		}
 	}
+	if n, ok := m["multiline"]; ok {
+		s.Multiline = p.multiline(n, "multiline")
+	}
 	if n, ok := m["definitions"]; ok {
 		n = resolve(n)
 		if n.Kind != yaml.MappingNode {
@@ -226,6 +229,53 @@ func (p *parser) schema(doc *yaml.Node) *Schema {
 		p.errorf(doc, "fields", "required key is missing")
 	}
 	return s
+}
+
+func (p *parser) multiline(n *yaml.Node, path string) *Multiline {
+	m := p.mapping(n, path, "continuation", "start", "maxLines", "maxBytes")
+	if m == nil {
+		return nil
+	}
+	ml := &Multiline{}
+	pattern := func(key string) string {
+		v, ok := m[key]
+		if !ok {
+			return ""
+		}
+		s := p.str(v, path+"."+key)
+		if _, err := regexp.Compile(s); err != nil {
+			p.errorf(v, path+"."+key, "invalid regular expression: %s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+		} else if s == "" {
+			p.errorf(v, path+"."+key, "must not be empty")
+		}
+		return s
+	}
+	ml.Continuation = pattern("continuation")
+	ml.Start = pattern("start")
+	if (ml.Continuation == "") == (ml.Start == "") {
+		if _, c := m["continuation"]; c {
+			if _, s := m["start"]; s {
+				p.errorf(n, path, "expected one of continuation and start, not both")
+				return ml
+			}
+		}
+		if _, c := m["continuation"]; !c {
+			if _, s := m["start"]; !s {
+				p.errorf(n, path, "expected continuation (a pattern of the lines that continue a record) or start (a pattern of the lines that start one)")
+			}
+		}
+	}
+	for _, lim := range []struct {
+		key string
+		dst *int
+	}{{"maxLines", &ml.MaxLines}, {"maxBytes", &ml.MaxBytes}} {
+		if v, ok := m[lim.key]; ok {
+			if *lim.dst = p.integer(v, path+"."+lim.key); *lim.dst < 1 {
+				p.errorf(v, path+"."+lim.key, "must be at least 1, got %d", *lim.dst)
+			}
+		}
+	}
+	return ml
 }
 
 var textOptionKeys = []string{"skipLines", "skipPrefix", "emptyValues", "trimSpace", "expandFields"}
@@ -262,7 +312,7 @@ func (p *parser) parserSpec(n *yaml.Node, path string) *Parser {
 	out := &Parser{}
 	if n, ok := m["csv"]; ok {
 		path := path + ".csv"
-		cm := p.mapping(n, path, append([]string{"delimiter", "hasHeader", "columns"}, textOptionKeys...)...)
+		cm := p.mapping(n, path, append([]string{"delimiter", "hasHeader", "columns", "layouts"}, textOptionKeys...)...)
 		c := &CSVParser{TextOptions: p.textOptions(cm, path), Delimiter: ","}
 		if v, ok := cm["delimiter"]; ok {
 			c.Delimiter = p.str(v, path+".delimiter")
@@ -272,6 +322,16 @@ func (p *parser) parserSpec(n *yaml.Node, path string) *Parser {
 		}
 		if v, ok := cm["columns"]; ok {
 			c.Columns = p.strings(v, path+".columns")
+		}
+		if v, ok := cm["layouts"]; ok {
+			v = resolve(v)
+			if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
+				p.errorf(v, path+".layouts", "expected a list of layouts, each a list of column names")
+			} else {
+				for i, l := range v.Content {
+					c.Layouts = append(c.Layouts, p.strings(l, fmt.Sprintf("%s.layouts[%d]", path, i)))
+				}
+			}
 		}
 		out.CSV = c
 	}
@@ -468,9 +528,16 @@ func (p *parser) validate(s *Schema) {
 		default:
 			p.errorf(nil, "parser.csv.delimiter", "unsupported delimiter %q (expected \",\", a tab or a space)", c.Delimiter)
 		}
-		if !c.HasHeader && len(c.Columns) == 0 {
-			p.errorf(nil, "parser.csv.columns", "required when hasHeader is false")
+		switch {
+		case len(c.Layouts) > 0 && (c.HasHeader || len(c.Columns) > 0):
+			p.errorf(nil, "parser.csv.layouts", "not allowed with columns or hasHeader: the layouts name the columns")
+		case len(c.Layouts) > 0:
+		case !c.HasHeader && len(c.Columns) == 0:
+			p.errorf(nil, "parser.csv.columns", "required when hasHeader is false (or layouts)")
 		}
+	}
+	if s.Multiline != nil && s.Parser == nil {
+		p.errorf(nil, "multiline", "allowed only with a text parser: the records of a JSON type are framed by their syntax")
 	}
 	if s.Parser != nil && s.Parser.Fastmatch != nil && len(s.Parser.Fastmatch.Match) == 0 {
 		p.errorf(nil, "parser.fastmatch.match", "at least one pattern is required")

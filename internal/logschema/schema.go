@@ -16,6 +16,8 @@ type Schema struct {
 
 	// Classify holds hints for the classifier; optional.
 	Classify Classify
+	// Multiline, for text types, joins the lines that continue a record to it; optional.
+	Multiline *Multiline
 
 	// Source is where the schema was read from (a file name), for messages.
 	Source string
@@ -29,6 +31,30 @@ type Classify struct {
 	// default rank 100.
 	Rank int
 }
+
+// Multiline is the framing rule of a text type whose records may span lines (indented lines
+// after a syslog line, stack traces): the lines after a record of the type that continue it
+// are joined to it, separated by "\n", before it is parsed. Exactly one of Continuation and
+// Start is set. A record grows to at most MaxLines lines and MaxBytes bytes; continuation
+// lines past the limit are quarantined with a reason that says so, nothing is dropped.
+type Multiline struct {
+	// Continuation is a regular expression (Go syntax) that a line continuing the record
+	// matches, such as '^\s' for indented lines. The line is matched with its leading white
+	// space.
+	Continuation string
+	// Start is a regular expression that a line starting a new record matches, such as
+	// '^\d{4}-\d\d-\d\d '; the lines that do not match continue the record before them.
+	Start string
+	// MaxLines and MaxBytes bound a record; zero means DefaultMaxLines and DefaultMaxBytes.
+	MaxLines int
+	MaxBytes int
+}
+
+// Defaults of Multiline.
+const (
+	DefaultMaxLines = 1000
+	DefaultMaxBytes = 256 << 10
+)
 
 // Parser selects how a raw record becomes fields. At most one member is set; none means the
 // record is a JSON object.
@@ -54,6 +80,9 @@ type CSVParser struct {
 	Delimiter string
 	HasHeader bool
 	Columns   []string
+	// Layouts are the layouts of a log that gained or lost columns over its versions: a row
+	// takes the one of its column count (see textparse.CSVOptions.Layouts).
+	Layouts [][]string
 }
 
 // FastmatchParser configures the fastmatch parser.

@@ -59,17 +59,17 @@ func classifyFile(t *testing.T, types []*logtypes.LogType, path string) []lineRe
 	rd := input.NewReader(dr, input.Options{})
 	arena := &event.Arena{}
 	dec := &decode.Decoder{Arena: arena}
-	c := classify.New(types, dec)
+	st := classify.NewStream(classify.New(types, dec), rd)
 	var out []lineResult
 	for {
-		rec, err := rd.Next()
+		it, err := st.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
-		res, fail := c.Classify(&rec)
+		rec, res, fail := it.Rec, it.Res, it.Fail
 		switch {
 		case fail != nil:
 			lr := lineResult{line: rec.Line}

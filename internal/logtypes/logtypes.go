@@ -34,6 +34,8 @@ type LogType struct {
 	// FoldKeys is set for JSON types whose parser matches keys in any case (Keys are then
 	// lower-case): the classifier compares the record's keys lower-cased.
 	FoldKeys bool
+	// Multiline is the framing rule of a text type whose records may span lines, or nil.
+	Multiline *Multiline
 
 	newParser func() Parser
 }
@@ -83,12 +85,20 @@ func Build(s *logschema.Schema) (*LogType, error) {
 		t.JSON = jsonNatives[p.Native.Name]
 		t.FoldKeys = foldKeyNatives[p.Native.Name]
 	default:
-		f, err := textFactory(p)
+		f, err := textFactory(p, s.Multiline != nil)
 		if err != nil {
 			return nil, fmt.Errorf("%s: parser: %w", s.Name, err)
 		}
 		root := lt.Root
 		t.newParser = func() Parser { return &textParser{root: root, p: f.NewParser()} }
+	}
+	if s.Multiline != nil {
+		if t.JSON {
+			return nil, fmt.Errorf("%s: multiline: the records of a JSON type are framed by their syntax", s.Name)
+		}
+		if t.Multiline, err = compileMultiline(s.Multiline); err != nil {
+			return nil, fmt.Errorf("%s: %w", s.Name, err)
+		}
 	}
 	if t.JSON {
 		t.Keys = make(map[string]bool, len(lt.Root.Fields))
@@ -122,7 +132,9 @@ func NativeNames() []string {
 	return names
 }
 
-func textFactory(p *logschema.Parser) (textparse.Factory, error) {
+// textFactory builds the text parser of a schema; multiline parsers see records that span
+// lines, so their regular expressions match "\n" with ".".
+func textFactory(p *logschema.Parser, multiline bool) (textparse.Factory, error) {
 	common := func(o logschema.TextOptions) textparse.Common {
 		return textparse.Common{SkipLines: o.SkipLines, SkipPrefix: o.SkipPrefix, EmptyValues: o.EmptyValues,
 			TrimSpace: o.TrimSpace, ExpandFields: o.ExpandFields}
@@ -130,12 +142,12 @@ func textFactory(p *logschema.Parser) (textparse.Factory, error) {
 	switch {
 	case p.CSV != nil:
 		return textparse.NewCSV(textparse.CSVOptions{Common: common(p.CSV.TextOptions), Delimiter: p.CSV.Delimiter,
-			HasHeader: p.CSV.HasHeader, Columns: p.CSV.Columns})
+			HasHeader: p.CSV.HasHeader, Columns: p.CSV.Columns, Layouts: p.CSV.Layouts})
 	case p.Fastmatch != nil:
 		return textparse.NewFastmatch(textparse.FastmatchOptions{Common: common(p.Fastmatch.TextOptions), Match: p.Fastmatch.Match})
 	case p.Regex != nil:
 		return textparse.NewRegex(textparse.RegexOptions{Common: common(p.Regex.TextOptions), Match: p.Regex.Match,
-			PatternDefinitions: p.Regex.PatternDefinitions})
+			PatternDefinitions: p.Regex.PatternDefinitions, DotAll: multiline})
 	}
 	return nil, fmt.Errorf("no parser configured")
 }
@@ -164,8 +176,39 @@ func (p *textParser) Parse(d *decode.Decoder, rec *input.Record) (event.Value, b
 	if err != nil || !ok {
 		return event.Value{}, false, err
 	}
+	mark := d.Arena.Mark()
 	v, err := d.Fields(p.root, fields)
-	return v, err == nil, err
+	alt, several := p.p.(textparse.Alternatives)
+	if !several || err == nil && len(d.Warnings()) == 0 {
+		return v, err == nil, err
+	}
+	// Another layout of the same column count may read the row without errors or warnings;
+	// the first that does wins, else the first layout's result stands.
+	first, firstErr, firstWarned := v, err, err == nil
+	for {
+		next, ok := alt.Next(p.fields[:0])
+		if !ok {
+			break
+		}
+		p.fields = next[:0]
+		m := d.Arena.Mark()
+		v, err := d.Fields(p.root, next)
+		if err == nil && len(d.Warnings()) == 0 {
+			return v, true, nil
+		}
+		d.Arena.Rollback(m)
+	}
+	if firstWarned {
+		// Decode the first layout again: the others reset the decoder's warnings and
+		// indicators.
+		d.Arena.Rollback(mark)
+		p.fields = p.fields[:0]
+		fields, _, _ = p.p.Parse(unsafeString(rec.Data), p.fields[:0])
+		p.fields = fields[:0]
+		v, err := d.Fields(p.root, fields)
+		return v, err == nil, err
+	}
+	return first, false, firstErr
 }
 
 // unsafeString returns b as a string without copying; it must not outlive b.

@@ -87,7 +87,8 @@ func TestAWSTypesDoNotClaimEachOther(t *testing.T) {
 }
 
 // TestVPCFlowHeaderFirst checks that the header of a VPC flow log file reaches the VPC flow
-// parser before any other text type, and that a file without one gets no VPC flow events.
+// parser before any other text type, that a file without one is read in the default layout
+// when its lines are records of it, and that other space-separated lines are not.
 func TestVPCFlowHeaderFirst(t *testing.T) {
 	got := classifyStream(t, "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n"+
 		"2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK\n")
@@ -95,9 +96,13 @@ func TestVPCFlowHeaderFirst(t *testing.T) {
 		t.Errorf("got %v, want [header AWS.VPCFlow]", got)
 	}
 	got = classifyStream(t, "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK\n")
+	if strings.Join(got, ",") != "AWS.VPCFlow" {
+		t.Errorf("a default-layout record without a header: %v", got)
+	}
+	got = classifyStream(t, "2 a b c d e f g h i j k l m\n1 2 3 4 5 6 7 8 9 10 11 12 13 14\n")
 	for _, typ := range got {
 		if typ == "AWS.VPCFlow" {
-			t.Errorf("a file without a header produced VPC flow events: %v", got)
+			t.Errorf("lines of 14 words that are not flow records produced VPC flow events: %v", got)
 		}
 	}
 }

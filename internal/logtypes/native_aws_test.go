@@ -328,9 +328,9 @@ func TestVPCFlowParser(t *testing.T) {
 			{line: "start end srcaddr dstaddr action", header: true},
 			{line: "1 2 10.0.0.3 10.0.0.4 ACCEPT", want: map[string]string{"srcAddr": "10.0.0.3", "action": "ACCEPT", "version": "<absent>"}},
 		}},
-		{name: "first line is not a header", steps: []step{
-			{line: "2 123456789010 eni-1 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK", err: "found 0"},
-			{line: "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status", err: "the file does not start with a VPC flow log header line"},
+		{name: "first line is neither a header nor a default record", steps: []step{
+			{line: "2 123456789010 ifc-1 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK", err: "found 0; nor is it a record of the default format: column 3 (interface-id): expected a network interface id"},
+			{line: "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status", err: "the file starts with neither a VPC flow log header line nor a record of the default format"},
 		}},
 		{name: "header with four known names", steps: []step{
 			{line: "srcaddr dstaddr start end bogus words", err: "at least 5 known flow log columns (version account-id interface-id srcaddr ...), found 4"},

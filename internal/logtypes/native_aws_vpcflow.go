@@ -2,6 +2,9 @@ package logtypes
 
 import (
 	"fmt"
+	"net/netip"
+	"strings"
+	"time"
 
 	"github.com/pantherlabs/panther/internal/decode"
 	"github.com/pantherlabs/panther/internal/event"
@@ -70,10 +73,17 @@ var vpcFlowFields = map[string]string{
 type vpcFlowState uint8
 
 const (
-	vpcFlowStart  vpcFlowState = iota // no line seen yet
-	vpcFlowReady                      // header seen
-	vpcFlowNotVPC                     // the first line was not a header
+	vpcFlowStart      vpcFlowState = iota // no line seen yet
+	vpcFlowReady                          // header seen
+	vpcFlowHeaderless                     // no header: records in the default v2 layout
+	vpcFlowNotVPC                         // the first line was neither a header nor a default-layout record
 )
+
+// vpcFlowDefaultColumns are the columns of the default format (version 2), in order: the
+// layout of records delivered without a header line (records exported from CloudWatch Logs,
+// files whose header was cut off).
+var vpcFlowDefaultColumns = []string{"version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport",
+	"dstport", "protocol", "packets", "bytes", "start", "end", "action", "log-status"}
 
 func newVPCFlowParser(lt *logschema.LogType) (func() Parser, error) {
 	root := lt.Root
@@ -81,8 +91,12 @@ func newVPCFlowParser(lt *logschema.LogType) (func() Parser, error) {
 }
 
 // vpcFlowParser parses the lines of one file. It reads the header from the first line it is
-// given; if that line is not a header, it rejects every line of the file. A later line made of
-// known column names only (files concatenated together) replaces the header.
+// given. A file without a header is read in the default v2 layout when its first line is a
+// record of that layout, and then each of its lines must be one (checked value by value, so
+// that the space-separated lines of other formats are not taken for flow records); a
+// CloudWatch Logs export, which starts each record with its ingestion time, is read too.
+// Otherwise every line of the file is rejected. A later line made of known column names only
+// (files concatenated together) replaces the header.
 type vpcFlowParser struct {
 	root    *logschema.Type
 	state   vpcFlowState
@@ -96,17 +110,35 @@ func (p *vpcFlowParser) Parse(d *decode.Decoder, rec *input.Record) (event.Value
 	line := unsafeString(rec.Data)
 	switch p.state {
 	case vpcFlowNotVPC:
-		return event.Value{}, false, fmt.Errorf("the file does not start with a VPC flow log header line")
+		return event.Value{}, false, fmt.Errorf("the file starts with neither a VPC flow log header line nor a record of the default format")
 	case vpcFlowStart:
-		if err := p.readHeader(line); err != nil {
-			p.state = vpcFlowNotVPC
-			return event.Value{}, false, err
+		err := p.readHeader(line)
+		if err == nil {
+			p.state = vpcFlowReady
+			return event.Value{}, false, nil
 		}
-		p.state = vpcFlowReady
-		return event.Value{}, false, nil
+		if _, bad := defaultFlowRecord(splitSpaces(line, p.vals[:0])); bad != "" {
+			p.state = vpcFlowNotVPC
+			return event.Value{}, false, fmt.Errorf("%v; nor is it a record of the default format: %s", err, bad)
+		}
+		p.state = vpcFlowHeaderless
+		p.useDefaultColumns()
 	}
 	vals := splitSpaces(line, p.vals[:0])
 	p.vals = vals[:0]
+	if p.state == vpcFlowHeaderless {
+		rec, bad := defaultFlowRecord(vals)
+		if bad != "" {
+			if p.isHeader(vals) {
+				if err := p.readHeader(line); err == nil {
+					p.state = vpcFlowReady
+					return event.Value{}, false, nil
+				}
+			}
+			return event.Value{}, false, fmt.Errorf("expected a record of the default format (the file has no header line): %s", bad)
+		}
+		vals = rec
+	}
 	if len(vals) > 0 && vpcFlowFields[vals[0]] != "" && p.isHeader(vals) {
 		if err := p.readHeader(line); err == nil {
 			return event.Value{}, false, nil
@@ -190,4 +222,61 @@ func splitSpaces(line string, dst []string) []string {
 		dst = append(dst, line[start:])
 	}
 	return dst
+}
+
+func (p *vpcFlowParser) useDefaultColumns() {
+	p.columns = p.columns[:0]
+	for _, c := range vpcFlowDefaultColumns {
+		p.columns = append(p.columns, vpcFlowFields[c])
+	}
+	p.header = "the default format, no header line"
+}
+
+// defaultFlowRecord checks that vals is a record of the default format, optionally after the
+// RFC 3339 time a CloudWatch Logs export starts its records with, and returns its values, or
+// what is wrong.
+func defaultFlowRecord(vals []string) ([]string, string) {
+	if len(vals) == len(vpcFlowDefaultColumns)+1 && len(vals[0]) >= 20 && vals[0][4] == '-' && vals[0][10] == 'T' {
+		if _, err := time.Parse(time.RFC3339Nano, vals[0]); err == nil {
+			vals = vals[1:]
+		}
+	}
+	if len(vals) != len(vpcFlowDefaultColumns) {
+		return nil, fmt.Sprintf("expected %d space-separated values, got %d", len(vpcFlowDefaultColumns), len(vals))
+	}
+	bad := func(i int, want string) string {
+		return fmt.Sprintf("column %d (%s): expected %s, got %s", i+1, vpcFlowDefaultColumns[i], want, shortQuote(vals[i]))
+	}
+	if vals[0] != "2" {
+		return nil, bad(0, `"2"`)
+	}
+	if v := vals[1]; v != "unknown" && v != "-" && (len(v) != 12 || !allASCIIDigits(v)) {
+		return nil, bad(1, "a 12-digit account id or unknown")
+	}
+	if v := vals[2]; v != "-" && !strings.HasPrefix(v, "eni-") {
+		return nil, bad(2, "a network interface id (eni-...)")
+	}
+	for _, i := range []int{3, 4} {
+		if v := vals[i]; v != "-" {
+			if _, err := netip.ParseAddr(v); err != nil {
+				return nil, bad(i, "an IP address or -")
+			}
+		}
+	}
+	for i := 5; i <= 11; i++ {
+		if v := vals[i]; v != "-" && !allASCIIDigits(v) {
+			return nil, bad(i, "a number or -")
+		}
+	}
+	switch vals[12] {
+	case "ACCEPT", "REJECT", "-":
+	default:
+		return nil, bad(12, "ACCEPT, REJECT or -")
+	}
+	switch vals[13] {
+	case "OK", "NODATA", "SKIPDATA":
+	default:
+		return nil, bad(13, "OK, NODATA or SKIPDATA")
+	}
+	return vals, ""
 }

@@ -51,8 +51,9 @@ func newJuniperParser(name string, f juniperFormat) func(lt *logschema.LogType) 
 		}
 		root := lt.Root
 		kind := strings.ToLower(strings.Replace(name, ".", " ", 1))
-		// Access log events span several lines: the first matches the access format, the HTTP
-		// headers and body of the request or response follow.
+		// Access log events span several lines, joined by the schema's multiline rule: the
+		// first matches the access format, the HTTP headers and body of the request or
+		// response follow, kept in http_message.
 		multiline := name == "Juniper.Access"
 		return func() Parser {
 			return &juniperParser{root: root, kind: kind, format: f, stamp: stamp, multiline: multiline}
@@ -66,20 +67,23 @@ type juniperParser struct {
 	kind   string // for messages, e.g. "juniper access"
 	format juniperFormat
 	stamp  timefmt.Parser
-	// multiline is set for Juniper.Access: once a line of the file matched, lines that do
-	// not start with a timestamp continue the previous event and are consumed.
+	// multiline is set for Juniper.Access, whose records hold the lines after the first one
+	// (the HTTP message): they go to the http_message field.
 	multiline bool
-	matched   bool
 	rec       lineFields
 }
 
 func (p *juniperParser) Parse(d *decode.Decoder, rec *input.Record) (event.Value, bool, error) {
 	line := unsafeString(rec.Data)
+	var message string
+	if first, more, ok := strings.Cut(line, "\n"); ok {
+		if !p.multiline {
+			return event.Value{}, false, &juniperError{offset: len(first), msg: "expected one line"}
+		}
+		line, message = first, more
+	}
 	stamp, host, rest, restOffset, err := splitJuniperHeader(line)
 	if err != nil {
-		if p.multiline && p.matched && !startsWithJuniperStamp(line) {
-			return event.Value{}, false, nil
-		}
 		return event.Value{}, false, fmt.Errorf("%s: %w", p.kind, err)
 	}
 	tm, err := p.stamp.Parse(stamp)
@@ -93,15 +97,17 @@ func (p *juniperParser) Parse(d *decode.Decoder, rec *input.Record) (event.Value
 	if err := p.format(r, rest); err != nil {
 		var pe *juniperError
 		if errors.As(err, &pe) {
-			return event.Value{}, false, fmt.Errorf("%s: at offset %d: %s", p.kind, restOffset+pe.offset, pe.msg)
+			return event.Value{}, false, fmt.Errorf("%s: %w", p.kind, &juniperError{offset: restOffset + pe.offset, msg: pe.msg})
 		}
 		return event.Value{}, false, fmt.Errorf("%s: %w", p.kind, err)
+	}
+	if message != "" {
+		r.add("http_message", message)
 	}
 	v, err := d.Fields(p.root, r.done())
 	if err != nil {
 		return event.Value{}, false, fmt.Errorf("%s: %w", p.kind, err)
 	}
-	p.matched = true
 	return v, true, nil
 }
 
@@ -112,6 +118,9 @@ type juniperError struct {
 }
 
 func (e *juniperError) Error() string { return fmt.Sprintf("at offset %d: %s", e.offset, e.msg) }
+
+// Progress is the offset, for the closeness of quarantine reasons.
+func (e *juniperError) Progress() int { return e.offset }
 
 // expectedAt returns a juniperError saying what was expected at offset off of s.
 func expectedAt(s string, off int, what string) error {
@@ -168,9 +177,6 @@ func juniperStampLen(line string) int {
 	}
 	return i + len(clock)
 }
-
-// startsWithJuniperStamp reports whether line starts with a Juniper timestamp.
-func startsWithJuniperStamp(line string) bool { return juniperStampLen(line) > 0 }
 
 // splitJuniperHeader splits "Mmm dd hh:mm:ss hostname rest" into its parts; restOffset is the
 // offset of rest in line.

@@ -183,38 +183,25 @@ func TestJuniperParserErrors(t *testing.T) {
 	}
 }
 
-// TestJuniperAccessContinuation checks the lines that follow an access event: consumed
-// without an event once a line of the file matched, an error before that, and an error for a
-// timestamped line of another format.
+// TestJuniperAccessContinuation: an access event's HTTP message lines are joined to it by the
+// schema's multiline rule (see classify.Stream); the parser keeps them in http_message. The
+// other Juniper types take one line per record.
 func TestJuniperAccessContinuation(t *testing.T) {
 	fixNow(t, juniperNow)
 	lt := embeddedTypeForTest(t, juniperSchemaFiles["Juniper.Access"])
-	p := lt.NewParser()
-	steps := []struct {
-		line      string
-		wantEvent bool
-		wantErr   string
-	}{
-		{"GET / HTTP/1.1", false, "expected a timestamp"},
-		{juniperLines[0].line, true, ""},
-		{"GET /genericelectronics HTTP/1.1", false, ""},
-		{"Host: zach-vm.jwas.jsec.net", false, ""},
-		{`{"json":"body"}`, false, ""},
-		{"Mar 19 21:11:48 webappsecure [INFO][mws-ui] not an access line", false, `expected "[mws-access]"`},
-		{"HTTP/1.1 200 OK", false, ""},
+	if lt.Multiline == nil || !lt.Multiline.Continues(nil, []byte("Host: zach-vm")) || lt.Multiline.Continues(nil, []byte(juniperLines[0].line)) {
+		t.Fatalf("Juniper.Access multiline rule: %+v", lt.Multiline)
 	}
-	for i, s := range steps {
-		_, ok, err := parseForTest(lt, p, s.line, false)
-		switch {
-		case s.wantErr != "":
-			if err == nil || !strings.Contains(err.Error(), s.wantErr) {
-				t.Errorf("step %d: Parse(%q) error = %v, want %q", i, s.line, err, s.wantErr)
-			}
-		case err != nil:
-			t.Errorf("step %d: Parse(%q) error = %v", i, s.line, err)
-		case ok != s.wantEvent:
-			t.Errorf("step %d: Parse(%q) ok = %v, want %v", i, s.line, ok, s.wantEvent)
-		}
+	got, ok, err := parseForTest(lt, lt.NewParser(), juniperLines[0].line+"\nGET / HTTP/1.1\nHost: zach-vm", false)
+	if err != nil || !ok || !strings.Contains(got, `"http_message":"GET / HTTP/1.1\nHost: zach-vm"`) {
+		t.Errorf("joined record: %s %v %v", got, ok, err)
+	}
+	if _, _, err := parseForTest(lt, lt.NewParser(), "GET / HTTP/1.1", false); err == nil || !strings.Contains(err.Error(), "expected a timestamp") {
+		t.Errorf("HTTP line alone: %v", err)
+	}
+	mws := embeddedTypeForTest(t, juniperSchemaFiles["Juniper.MWS"])
+	if _, _, err := parseForTest(mws, mws.NewParser(), "Mar 19 21:11:49 webappsecure [INFO][mws-cluster-services][db-cleanup] ok\nmore", false); err == nil || !strings.Contains(err.Error(), "expected one line") {
+		t.Errorf("two lines for Juniper.MWS: %v", err)
 	}
 }
 

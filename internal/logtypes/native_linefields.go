@@ -130,3 +130,15 @@ func allASCIIDigits(s string) bool {
 	}
 	return true
 }
+
+// offsetError is a native text parser's error at a byte offset of the record; its Progress is
+// that offset, for the closeness of quarantine reasons.
+type offsetError struct {
+	offset int
+	msg    string
+}
+
+func (e *offsetError) Error() string { return e.msg }
+
+// Progress is the offset where the parser stopped.
+func (e *offsetError) Progress() int { return e.offset }

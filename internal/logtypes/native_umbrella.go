@@ -2,6 +2,7 @@ package logtypes
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 
 	"github.com/pantherlabs/panther/internal/decode"
@@ -10,11 +11,14 @@ import (
 	"github.com/pantherlabs/panther/internal/logschema"
 )
 
-// Cisco Umbrella logs: CSV lines without a header, every column quoted, exported to S3 by
-// Umbrella (dnslogs/, proxylogs/, iplogs/, firewalllogs/). Umbrella adds columns at the end as
-// its log schema version grows, and a few columns hold comma-separated lists inside one
-// quoted column, so the declarative csv parser (fixed columns, no lists) cannot express them.
-// Columns past the known ones go to additionalFields.
+// Cisco Umbrella logs: CSV lines, every column quoted (or none, as some re-exports write
+// them), exported to S3 by Umbrella (dnslogs/, proxylogs/, iplogs/, firewalllogs/), with an
+// optional header row of column names. Umbrella adds columns at the end as its log schema
+// version grows, and a few columns hold comma-separated lists inside one quoted column, so the
+// declarative csv parser (fixed columns, no lists) cannot express them. The layout of a line is
+// chosen by its column count, and every column is checked by its content (times, IP
+// addresses, ports, query types) so that a line that does not fit its layout is an error, not
+// a misread. Columns past the known ones go to additionalFields.
 // https://docs.umbrella.com/deployment-umbrella/docs/log-formats-and-versioning
 
 // umbrellaKind says how a column is checked and turned into a field.
@@ -30,6 +34,7 @@ const (
 	umbrellaStatus                           // an HTTP status of three digits, or empty
 	umbrellaPort                             // a port number, 0 to 65535, required
 	umbrellaOptionalPort                     // a port number, or empty
+	umbrellaIP                               // an IP address, or empty
 )
 
 // umbrellaColumn is one column of a layout.
@@ -42,19 +47,21 @@ type umbrellaColumn struct {
 type umbrellaLayout []umbrellaColumn
 
 // DNS logs: v2 has the first 10 columns, v3 adds the most granular identity type and the
-// identity types, v4 the blocked categories.
+// identity types, v4 the blocked categories, v10 the rule id and v11 the destination
+// countries.
 var umbrellaDNSLayout = umbrellaLayout{
 	{"timestamp", umbrellaTime}, {"policyIdentity", umbrellaText}, {"identities", umbrellaList},
-	{"internalIp", umbrellaText}, {"externalIp", umbrellaText}, {"action", umbrellaText},
+	{"internalIp", umbrellaIP}, {"externalIp", umbrellaIP}, {"action", umbrellaText},
 	{"queryType", umbrellaQueryType}, {"responseCode", umbrellaText}, {"domain", umbrellaText},
 	{"categories", umbrellaList}, {"policyIdentityType", umbrellaText},
 	{"identityTypes", umbrellaList}, {"blockedCategories", umbrellaList},
+	{"ruleId", umbrellaText}, {"destinationCountries", umbrellaList},
 }
 
 // IP logs of the IP-layer enforcement feature.
 var umbrellaIPLayout = umbrellaLayout{
-	{"timestamp", umbrellaTime}, {"identity", umbrellaText}, {"sourceIp", umbrellaText},
-	{"sourcePort", umbrellaPort}, {"destinationIp", umbrellaText},
+	{"timestamp", umbrellaTime}, {"identity", umbrellaText}, {"sourceIp", umbrellaIP},
+	{"sourcePort", umbrellaPort}, {"destinationIp", umbrellaIP},
 	{"destinationPort", umbrellaPort}, {"categories", umbrellaList},
 	{"identityTypes", umbrellaList},
 }
@@ -63,8 +70,8 @@ var umbrellaIPLayout = umbrellaLayout{
 var umbrellaFirewallLayout = umbrellaLayout{
 	{"timestamp", umbrellaTime}, {"originId", umbrellaText}, {"identity", umbrellaText},
 	{"identityType", umbrellaText}, {"direction", umbrellaText}, {"ipProtocol", umbrellaCount},
-	{"packetSize", umbrellaCount}, {"sourceIp", umbrellaText}, {"sourcePort", umbrellaOptionalPort},
-	{"destinationIp", umbrellaText}, {"destinationPort", umbrellaOptionalPort},
+	{"packetSize", umbrellaCount}, {"sourceIp", umbrellaIP}, {"sourcePort", umbrellaOptionalPort},
+	{"destinationIp", umbrellaIP}, {"destinationPort", umbrellaOptionalPort},
 	{"dataCenter", umbrellaText}, {"ruleId", umbrellaText}, {"verdict", umbrellaText},
 }
 
@@ -72,7 +79,7 @@ var umbrellaFirewallLayout = umbrellaLayout{
 // categories. The second column is the first identity and the third the list of identities.
 var umbrellaProxyLegacyLayout = umbrellaLayout{
 	{"timestamp", umbrellaTime}, {"identity", umbrellaText}, {"identities", umbrellaList},
-	{"internalIp", umbrellaText}, {"externalIp", umbrellaText}, {"destinationIp", umbrellaText},
+	{"internalIp", umbrellaIP}, {"externalIp", umbrellaIP}, {"destinationIp", umbrellaIP},
 	{"contentType", umbrellaText}, {"verdict", umbrellaText}, {"url", umbrellaText},
 	{"referrer", umbrellaText}, {"userAgent", umbrellaText}, {"statusCode", umbrellaStatus},
 	{"requestSize", umbrellaNumber}, {"responseSize", umbrellaNumber},
@@ -89,8 +96,8 @@ const umbrellaProxyLegacyMax = 24
 // Web (proxy) logs of the current schema versions: the identities moved after the blocked
 // categories, and columns were added at the end.
 var umbrellaProxyLayout = umbrellaLayout{
-	{"timestamp", umbrellaTime}, {"identity", umbrellaText}, {"internalIp", umbrellaText},
-	{"externalIp", umbrellaText}, {"destinationIp", umbrellaText}, {"contentType", umbrellaText},
+	{"timestamp", umbrellaTime}, {"identity", umbrellaText}, {"internalIp", umbrellaIP},
+	{"externalIp", umbrellaIP}, {"destinationIp", umbrellaIP}, {"contentType", umbrellaText},
 	{"verdict", umbrellaText}, {"url", umbrellaText}, {"referrer", umbrellaText},
 	{"userAgent", umbrellaText}, {"statusCode", umbrellaStatus}, {"requestSize", umbrellaNumber},
 	{"responseSize", umbrellaNumber}, {"responseBodySize", umbrellaNumber}, {"sha", umbrellaText},
@@ -109,25 +116,26 @@ var umbrellaProxyLayout = umbrellaLayout{
 	{"warnCategories", umbrellaList}, {"organizationId", umbrellaText},
 }
 
-// umbrellaFormat describes one log type: its minimum column count and the layout of a line
-// with n columns.
+// umbrellaFormat describes one log type: its minimum column count, the layout of a line with n
+// columns, and a column name only its optional header row has.
 type umbrellaFormat struct {
 	kind       string // for messages, e.g. "umbrella dns"
 	minColumns int
 	layout     func(n int) umbrellaLayout
+	headerName string // normalized: lower case, without spaces
 }
 
 var umbrellaFormats = map[string]umbrellaFormat{
-	"CiscoUmbrella.DNS": {"umbrella dns", 10, func(int) umbrellaLayout { return umbrellaDNSLayout }},
-	"CiscoUmbrella.IP":  {"umbrella ip", 8, func(int) umbrellaLayout { return umbrellaIPLayout }},
+	"CiscoUmbrella.DNS": {"umbrella dns", 10, func(int) umbrellaLayout { return umbrellaDNSLayout }, "querytype"},
+	"CiscoUmbrella.IP":  {"umbrella ip", 8, func(int) umbrellaLayout { return umbrellaIPLayout }, "sourceport"},
 	"CiscoUmbrella.CloudFirewall": {"umbrella cloud firewall", 14,
-		func(int) umbrellaLayout { return umbrellaFirewallLayout }},
+		func(int) umbrellaLayout { return umbrellaFirewallLayout }, "direction"},
 	"CiscoUmbrella.Proxy": {"umbrella proxy", 22, func(n int) umbrellaLayout {
 		if n <= umbrellaProxyLegacyMax {
 			return umbrellaProxyLegacyLayout
 		}
 		return umbrellaProxyLayout
-	}},
+	}, "url"},
 }
 
 func init() {
@@ -154,13 +162,16 @@ type umbrellaParser struct {
 func (p *umbrellaParser) Parse(d *decode.Decoder, rec *input.Record) (event.Value, bool, error) {
 	kind := p.format.kind
 	line := unsafeString(rec.Data)
-	if line == "" || line[0] != '"' {
-		return event.Value{}, false, fmt.Errorf("%s: expected a CSV line of quoted columns starting with the quoted timestamp", kind)
+	if line == "" || line[0] != '"' && (line[0] < '0' || line[0] > '9') {
+		return event.Value{}, false, &offsetError{msg: kind + ": expected a CSV line starting with the timestamp, quoted or not"}
 	}
 	cols, err := splitUmbrellaCSV(line, p.cols[:0])
 	p.cols = cols[:0]
 	if err != nil {
 		return event.Value{}, false, fmt.Errorf("%s: %w", kind, err)
+	}
+	if p.isHeader(cols) {
+		return event.Value{}, false, nil
 	}
 	if len(cols) < p.format.minColumns {
 		return event.Value{}, false, fmt.Errorf("%s: expected at least %d columns, got %d", kind, p.format.minColumns, len(cols))
@@ -175,7 +186,7 @@ func (p *umbrellaParser) Parse(d *decode.Decoder, rec *input.Record) (event.Valu
 		}
 		col := layout[i]
 		if msg := checkUmbrellaCell(col.kind, c.value); msg != "" {
-			return event.Value{}, false, fmt.Errorf("%s: column %d (%s) at offset %d: %s, got %s", kind, i+1, col.name, c.offset, msg, shortQuote(c.value))
+			return event.Value{}, false, &offsetError{offset: c.offset, msg: fmt.Sprintf("%s: column %d (%s) at offset %d: %s, got %s", kind, i+1, col.name, c.offset, msg, shortQuote(c.value))}
 		}
 		if col.kind == umbrellaList {
 			r.addList(col.name, c.value, ',')
@@ -188,6 +199,40 @@ func (p *umbrellaParser) Parse(d *decode.Decoder, rec *input.Record) (event.Valu
 		return event.Value{}, false, fmt.Errorf("%s: %w", kind, err)
 	}
 	return v, true, nil
+}
+
+// isHeader reports whether cols is the optional header row of this log's files ("Include
+// Optional Log Headers in S3 Export"): column names, among them one only this log has.
+func (p *umbrellaParser) isHeader(cols []umbrellaCell) bool {
+	if len(cols) == 0 || isUmbrellaTime(cols[0].value) {
+		return false
+	}
+	first := normalizeHeaderName(cols[0].value)
+	if first != "timestamp" && first != "time" && first != "datetime" {
+		return false
+	}
+	for _, c := range cols[1:] {
+		if normalizeHeaderName(c.value) == p.format.headerName {
+			return true
+		}
+	}
+	return false
+}
+
+// normalizeHeaderName lower-cases a column name and drops its spaces and underscores.
+func normalizeHeaderName(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '_':
+		case c >= 'A' && c <= 'Z':
+			b = append(b, c+'a'-'A')
+		default:
+			b = append(b, c)
+		}
+	}
+	return string(b)
 }
 
 // addCells adds a field holding the JSON array of the values of cells, empty ones included so
@@ -236,6 +281,10 @@ func checkUmbrellaCell(k umbrellaKind, v string) string {
 	case umbrellaQueryType:
 		if !isUmbrellaQueryType(v) {
 			return `expected a DNS query type such as "1 (A)"`
+		}
+	case umbrellaIP:
+		if _, err := netip.ParseAddr(v); v != "" && err != nil {
+			return "expected an IP address or nothing"
 		}
 	}
 	return ""

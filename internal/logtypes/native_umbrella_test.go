@@ -68,8 +68,10 @@ var umbrellaLines = []struct {
 }{
 	{"CiscoUmbrella.DNS", `"2015-01-16 17:48:41","ActiveDirectoryUserName","ActiveDirectoryUserName,ADSite,Network","10.10.1.100","24.123.132.133","Allowed","1 (A)","NOERROR","domain-visited.com.","Photo Sharing","AD User","AD User,Site,Network",""`,
 		`"identities":["ActiveDirectoryUserName","ADSite","Network"],"internalIp":"10.10.1.100"`},
-	{"CiscoUmbrella.DNS", `"2015-01-16 17:48:41","id","ids","10.10.1.100","24.123.132.133","Blocked","28 (AAAA)","NXDOMAIN","x.example.","","AD User","AD User","Malware","extra"`,
-		`"blockedCategories":["Malware"],"additionalFields":["extra"]`},
+	{"CiscoUmbrella.DNS", `"2015-01-16 17:48:41","id","ids","10.10.1.100","24.123.132.133","Blocked","28 (AAAA)","NXDOMAIN","x.example.","","AD User","AD User","Malware","rule-7","US,DE","extra"`,
+		`"blockedCategories":["Malware"],"ruleId":"rule-7","destinationCountries":["US","DE"],"additionalFields":["extra"]`},
+	{"CiscoUmbrella.DNS", `2015-01-16 17:48:41,id,ids,10.10.1.100,24.123.132.133,Allowed,1 (A),NOERROR,x.example.,Chat`,
+		`"internalIp":"10.10.1.100","externalIp":"24.123.132.133","action":"Allowed","queryType":"1 (A)"`},
 	{"CiscoUmbrella.DNS", `"2015-01-16 17:48:41","id","ids","10.10.1.100","24.123.132.133","Allowed","1 (A)","NOERROR","x.example.","Chat"`,
 		`"categories":["Chat"]}`},
 	{"CiscoUmbrella.IP", `"2017-10-02 19:58:12","TheComputerName","198.198.198.1","55605","107.152.24.219","443","Unauthorized IP Tunnel Access","Roaming Computers"`,
@@ -113,15 +115,16 @@ func TestUmbrellaParserErrors(t *testing.T) {
 	tests := []struct {
 		logType, line, wantErr string
 	}{
-		{"CiscoUmbrella.DNS", ``, "umbrella dns: expected a CSV line of quoted columns"},
-		{"CiscoUmbrella.DNS", `{"timestamp":"2015-01-16 17:48:41"}`, "expected a CSV line of quoted columns"},
+		{"CiscoUmbrella.DNS", ``, "umbrella dns: expected a CSV line starting with the timestamp, quoted or not"},
+		{"CiscoUmbrella.DNS", `{"timestamp":"2015-01-16 17:48:41"}`, "expected a CSV line starting with the timestamp"},
+		{"CiscoUmbrella.DNS", `2015-01-16 17:48:41,id,a,b,c,10.10.1.100,24.123.132.133,Allowed,1 (A),NOERROR,x.example.,Chat`, "column 4 (internalIp) at offset 25: expected an IP address or nothing, got \"b\""},
 		{"CiscoUmbrella.DNS", `"2015-01-16 17:48:41","a","b"`, "expected at least 10 columns, got 3"},
 		{"CiscoUmbrella.DNS", `"2015-01-16T17:48:41Z","a","b","c","d","e","1 (A)","h","i","j"`, `column 1 (timestamp) at offset 0: expected a UTC time "YYYY-MM-DD hh:mm:ss", got "2015-01-16T17:48:41Z"`},
-		{"CiscoUmbrella.DNS", `"2015-01-16 17:48:41","a","b","c","d","e","A","h","i","j"`, `column 7 (queryType) at offset 42: expected a DNS query type such as "1 (A)", got "A"`},
-		{"CiscoUmbrella.DNS", `"2015-13-16 17:48:41","a","b","c","d","e","1 (A)","h","i","j"`, "field timestamp: "},
+		{"CiscoUmbrella.DNS", `"2015-01-16 17:48:41","a","b","10.0.0.1","","e","A","h","i","j"`, `column 7 (queryType) at offset 48: expected a DNS query type such as "1 (A)", got "A"`},
+		{"CiscoUmbrella.DNS", `"2015-13-16 17:48:41","a","b","10.0.0.1","","e","1 (A)","h","i","j"`, "field timestamp: "},
 		{"CiscoUmbrella.IP", `"2017-10-02 19:58:12","id","198.198.198.1","65536","107.152.24.219","443","",""`, "column 4 (sourcePort) at offset 43: expected a port number (0 to 65535)"},
 		{"CiscoUmbrella.CloudFirewall", `"2019-01-14 18:03:46","o","i","t","OUTBOUND","","84","s","","d","","dc","r","v"`, "column 6 (ipProtocol)"},
-		{"CiscoUmbrella.Proxy", `"2017-10-02 23:52:53","i","ids","1","2","3","","ALLOWED","u","r","ua","2000","562","1489","1500","","","","","","",""`, "column 12 (statusCode) at offset 70: expected a 3-digit HTTP status or nothing, got \"2000\""},
+		{"CiscoUmbrella.Proxy", `"2017-10-02 23:52:53","i","ids","10.0.0.1","10.0.0.2","10.0.0.3","","ALLOWED","u","r","ua","2000","562","1489","1500","","","","","","",""`, "column 12 (statusCode) at offset 91: expected a 3-digit HTTP status or nothing, got \"2000\""},
 	}
 	for _, tt := range tests {
 		lt := embeddedTypeForTest(t, umbrellaSchemaFiles[tt.logType])

@@ -110,6 +110,27 @@ func checkWebOverlap(t *testing.T, w webTypes, line string) (nginx, combined boo
 	if _, ok := comb["client_identity_rfc_1413"]; ok {
 		t.Fatalf("line %q: Nginx.Access accepted an identd name", line)
 	}
+	// What follows the combined format: Apache keeps it whole in extra_fields, nginx reads a
+	// first quoted field as X-Forwarded-For and keeps the rest in extraFields.
+	xff, rest := "", comb["extra_fields"]
+	if strings.HasPrefix(rest, `"`) {
+		end := 1
+		for end < len(rest) && rest[end] != '"' {
+			if rest[end] == '\\' {
+				end++
+			}
+			end++
+		}
+		if end < len(rest) && (end+1 == len(rest) || rest[end+1] == ' ') {
+			xff, rest = rest[1:end], strings.TrimPrefix(rest[end+1:], " ")
+			if xff == "-" {
+				xff = ""
+			}
+		}
+	}
+	if xff != ng["httpXForwardedFor"] || rest != ng["extraFields"] {
+		t.Fatalf("line %q: Apache.AccessCombined extra_fields %q, Nginx.Access httpXForwardedFor %q and extraFields %q", line, comb["extra_fields"], ng["httpXForwardedFor"], ng["extraFields"])
+	}
 	return true, true
 }
 
@@ -174,6 +195,8 @@ func FuzzWebAccessOverlap(f *testing.F) {
 		`127.0.0.1 id - [10/Oct/2000:13:55:36 -0700] "-" 408 - "-" "-"`,
 		`127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /" 200 2326`,
 		`::1 - a b [10/Oct/2000:13:55:36 -0700] "\x16\x03" 400 0 "" "\"x\""`,
+		`www.example.com:443 203.0.113.10 - - [10/Dec/2024:06:25:14 +0100] "GET / HTTP/1.1" 200 3 "-" "-"`,
+		`"198.51.100.4, 10.0.4.3" - - [10/Dec/2024:07:01:07 +0000] "GET / HTTP/1.1" 200 2 "-" "-" "1.2.3.4" 0.001 -`,
 	} {
 		f.Add(line)
 	}

@@ -63,7 +63,7 @@ var rows = []string{
 	`{"t":"2024-03-01T10:00:00Z","tags":[null,"z"],"objs":[null,{"n":3}]}`,
 }
 
-func setup(t *testing.T) (*sqlengine.Engine, string) {
+func setup(t testing.TB) (*sqlengine.Engine, string) {
 	t.Helper()
 	s, err := logschema.Parse("rich.yml", []byte(rich))
 	if err != nil {

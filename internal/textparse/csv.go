@@ -2,6 +2,8 @@ package textparse
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -15,8 +17,21 @@ type CSVOptions struct {
 	// header. Without Columns, the header supplies the field names and fixes
 	// the column count; with Columns, the header is skipped.
 	HasHeader bool
-	// Columns names the fields, in order. Required when HasHeader is false.
+	// Columns names the fields, in order. Without a header, Columns or Layouts is required.
 	Columns []string
+	// Layouts are the documented layouts of a log whose vendor added (or removed) columns
+	// over its versions: each names the fields of rows with its number of columns. A row
+	// takes the layout of its column count; when several layouts have that count, they are
+	// offered in order (see Alternatives) and the first whose values decode wins. Exclusive
+	// with Columns and HasHeader.
+	Layouts [][]string
+}
+
+// Alternatives is implemented by parsers that may read a line in more than one way (the csv
+// parser with several layouts of one column count). After Parse returned a line's fields,
+// Next returns them under the next way, or ok=false when there is none.
+type Alternatives interface {
+	Next(dst []Field) (out []Field, ok bool)
 }
 
 // NewCSV validates o and returns a factory of csv parsers.
@@ -37,6 +52,23 @@ func NewCSV(o CSVOptions) (Factory, error) {
 	delim, err := csvDelimiter(o.Delimiter)
 	if err != nil {
 		return nil, err
+	}
+	if len(o.Layouts) > 0 {
+		if o.HasHeader || len(o.Columns) > 0 {
+			return nil, fmt.Errorf("csv: layouts: not allowed with columns or hasHeader")
+		}
+		f := &csvFactory{c: c, delim: delim, byCount: map[int][]int{}}
+		for i, l := range o.Layouts {
+			if len(l) == 0 {
+				return nil, fmt.Errorf("csv: layouts[%d]: at least one column is required", i)
+			}
+			if err := checkColumnNames(l); err != nil {
+				return nil, fmt.Errorf("csv: layouts[%d]: %w", i, err)
+			}
+			f.layouts = append(f.layouts, append([]string(nil), l...))
+			f.byCount[len(l)] = append(f.byCount[len(l)], i)
+		}
+		return f, nil
 	}
 	if !o.HasHeader && len(o.Columns) == 0 {
 		return nil, fmt.Errorf("csv: columns required when hasHeader is false")
@@ -81,6 +113,8 @@ type csvFactory struct {
 	delim     byte
 	hasHeader bool
 	columns   []string
+	layouts   [][]string
+	byCount   map[int][]int // column count -> indexes of the layouts with it
 }
 
 func (f *csvFactory) NewParser() Parser {
@@ -96,6 +130,7 @@ type csvParser struct {
 	f          *csvFactory
 	gate       lineGate
 	names      []string
+	alts       []int // the layouts of the last row's column count not offered yet
 	needHeader bool
 	headerErr  error
 	scratch    []string
@@ -121,6 +156,15 @@ func (p *csvParser) Parse(line string, dst []Field) ([]Field, bool, error) {
 		return dst, false, nil
 	}
 	p.scratch = splitCSV(p.scratch[:0], line, p.f.delim)
+	if p.f.layouts != nil {
+		p.alts = p.f.byCount[len(p.scratch)]
+		if len(p.alts) == 0 {
+			return dst, false, &ParseError{Parser: "csv", Pattern: -1, Offset: -1,
+				Msg: fmt.Sprintf("row has %d columns, expected %s (the columns of the layouts)", len(p.scratch), p.f.counts())}
+		}
+		out, _ := p.Next(dst)
+		return out, true, nil
+	}
 	if len(p.scratch) != len(p.names) {
 		return dst, false, &ParseError{
 			Parser:  "csv",
@@ -135,6 +179,32 @@ func (p *csvParser) Parse(line string, dst []Field) ([]Field, bool, error) {
 	}
 	clear(p.scratch)
 	return p.f.c.finish(dst, start), true, nil
+}
+
+// Next returns the fields of the last row under the next layout of its column count.
+func (p *csvParser) Next(dst []Field) ([]Field, bool) {
+	if len(p.alts) == 0 {
+		return dst, false
+	}
+	names := p.f.layouts[p.alts[0]]
+	p.alts = p.alts[1:]
+	start := len(dst)
+	for i, v := range p.scratch {
+		dst = append(dst, Field{Name: names[i], Value: v})
+	}
+	return p.f.c.finish(dst, start), true
+}
+
+// counts lists the column counts of the layouts, for messages.
+func (f *csvFactory) counts() string {
+	var parts []string
+	for _, l := range f.layouts {
+		n := strconv.Itoa(len(l))
+		if !slices.Contains(parts, n) {
+			parts = append(parts, n)
+		}
+	}
+	return strings.Join(parts, " or ")
 }
 
 // readHeader takes the field names from the first line of the file. The names

@@ -159,14 +159,25 @@ func FuzzRegex(f *testing.F) {
 func FuzzSyslog(f *testing.F) {
 	f.Add(`<165>1 2003-10-11T22:14:15.003Z h app - ID47 [a b="c"] msg`)
 	f.Add("<34>Oct 11 22:14:15 mymachine su: 'su root' failed")
+	f.Add("Mar 14 09:00:02 --- last message repeated 3 times ---")
+	f.Add("2024-03-14T09:00:01.123456+0100 web-1 kernel: x")
+	f.Add("<190>Mar 04 2023 09:00:03 fw-1 kernel: x")
 	f.Fuzz(func(t *testing.T, line string) {
-		for _, fac := range []Factory{NewSyslogRFC5424(), NewSyslogRFC3164(fixedNow)} {
+		for i, fac := range []Factory{NewSyslogRFC5424(), NewSyslogRFC3164(fixedNow)} {
 			out, ok, err := fac.NewParser().Parse(line, nil)
 			if ok == (err != nil) && line != "" {
 				t.Fatalf("ok=%v with err=%v", ok, err)
 			}
-			if ok && (len(out) < 3 || out[0].Name != SyslogPriority) {
-				t.Fatalf("event without priority: %v", out)
+			if !ok {
+				continue
+			}
+			// RFC 5424 needs the PRI part; RFC 3164 lines without it need a timestamp.
+			hasPRI := len(out) >= 3 && out[0].Name == SyslogPriority
+			if hasPRI != strings.HasPrefix(line, "<") || i == 0 && !hasPRI {
+				t.Fatalf("priority fields %v for line %q", out, line)
+			}
+			if !hasPRI && (len(out) == 0 || out[0].Name != SyslogTimestamp) {
+				t.Fatalf("event without PRI and timestamp: %v", out)
 			}
 		}
 	})
@@ -178,4 +189,65 @@ func asParseError(err error, target **ParseError) bool {
 		*target = pe
 	}
 	return ok
+}
+
+// FuzzCSVLayouts parses arbitrary rows with layouts of several column counts, two of them of
+// the same count: a row parses exactly when a layout has its column count, and Next offers
+// every other layout of that count once, with the same values.
+func FuzzCSVLayouts(f *testing.F) {
+	f.Add("a,b,c")
+	f.Add(`"x,y",z,1,2`)
+	f.Add(",,,,")
+	layouts := [][]string{{"a", "b", "c"}, {"a", "b", "c", "d"}, {"a", "b", "p", "c"}, {"only"}}
+	fac, err := NewCSV(CSVOptions{Layouts: layouts})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, row string) {
+		if strings.ContainsAny(row, "\r\n") {
+			return
+		}
+		p := fac.NewParser()
+		out, ok, err := p.Parse(row, nil)
+		if row == "" {
+			return
+		}
+		if ok == (err != nil) {
+			t.Fatalf("ok=%v err=%v", ok, err)
+		}
+		n := len(splitCSV(nil, row, ','))
+		same := 0
+		for _, l := range layouts {
+			if len(l) == n {
+				same++
+			}
+		}
+		if ok != (same > 0) {
+			t.Fatalf("%d columns: ok=%v, %d layouts of that count", n, ok, same)
+		}
+		if !ok {
+			return
+		}
+		values := func(fs []Field) string {
+			var vs []string
+			for _, f := range fs {
+				vs = append(vs, f.Value)
+			}
+			return strings.Join(vs, "\x00")
+		}
+		offered := 1
+		for {
+			next, more := p.(Alternatives).Next(nil)
+			if !more {
+				break
+			}
+			offered++
+			if values(next) != values(out) {
+				t.Fatalf("layout %d has values %q, the first %q", offered, values(next), values(out))
+			}
+		}
+		if offered != same {
+			t.Fatalf("%d layouts offered, %d have %d columns", offered, same, n)
+		}
+	})
 }

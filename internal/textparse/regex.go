@@ -15,6 +15,8 @@ type RegexOptions struct {
 	// PatternDefinitions adds named patterns for %{NAME} references, or
 	// overrides built-in ones.
 	PatternDefinitions map[string]string
+	// DotAll makes "." match "\n" too, for records that span lines.
+	DotAll bool
 }
 
 // NewRegex validates o and returns a factory of regex parsers.
@@ -36,7 +38,11 @@ func NewRegex(o RegexOptions) (Factory, error) {
 			return nil, fmt.Errorf("regex: %w", err)
 		}
 	}
-	pat, err := lib.Compile(o.Match...)
+	match := o.Match
+	if o.DotAll && len(match) > 0 {
+		match = append([]string{"(?s)"}, match...)
+	}
+	pat, err := lib.Compile(match...)
 	if err != nil {
 		return nil, fmt.Errorf("regex: %w", err)
 	}

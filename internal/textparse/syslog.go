@@ -25,8 +25,9 @@ const (
 
 // NewSyslogRFC3164 returns a factory of RFC 3164 (BSD syslog) parsers; see
 // syslog.ParseRFC3164 for the accepted forms. The fields are priority,
-// facility and severity (decimal), timestamp (RFC 3339 in UTC), hostname,
-// appname, procid and message; absent ones are omitted. now is called once
+// facility and severity (decimal; absent for a line without its PRI part),
+// timestamp (RFC 3339 in UTC), hostname, appname, procid and message; absent
+// ones are omitted. now is called once
 // per line to infer the year of the timestamp.
 func NewSyslogRFC3164(now func() time.Time) Factory {
 	return FactoryFunc(func() Parser { return &syslogParser{now: now} })
@@ -71,11 +72,13 @@ func (p *syslogParser) Parse(line string, dst []Field) ([]Field, bool, error) {
 		}
 		return dst, false, &ParseError{Parser: kind, Pattern: -1, Offset: offset, Msg: msg}
 	}
-	dst = append(dst,
-		Field{SyslogPriority, smallInt(int(m.Priority))},
-		Field{SyslogFacility, smallInt(int(m.Facility))},
-		Field{SyslogSeverity, smallInt(int(m.Severity))},
-	)
+	if m.HasPriority {
+		dst = append(dst,
+			Field{SyslogPriority, smallInt(int(m.Priority))},
+			Field{SyslogFacility, smallInt(int(m.Facility))},
+			Field{SyslogSeverity, smallInt(int(m.Severity))},
+		)
+	}
 	if p.rfc5424 {
 		dst = append(dst, Field{SyslogVersion, smallInt(m.Version)})
 	}

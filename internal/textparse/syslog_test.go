@@ -47,6 +47,7 @@ func TestSyslogRFC3164Fields(t *testing.T) {
 		"<28>2019-12-02T16:49:23+02:00 host app[23410]: Test",
 		"<13>Dec  2 16:31:03 sshd[7]: no hostname",
 		"Oct 11 22:14:15 mymachine su: no priority",
+		"free text",
 	}
 	want := []result{
 		ok("priority", "34", "facility", "4", "severity", "2", "timestamp", "2023-10-11T22:14:15Z",
@@ -57,7 +58,8 @@ func TestSyslogRFC3164Fields(t *testing.T) {
 			"hostname", "host", "appname", "app", "procid", "23410", "message", "Test"),
 		ok("priority", "13", "facility", "1", "severity", "5", "timestamp", "2023-12-02T16:31:03Z",
 			"appname", "sshd", "procid", "7", "message", "no hostname"),
-		failed(`syslog-rfc3164: at offset 0: expected "<" starting the priority`),
+		ok("timestamp", "2023-10-11T22:14:15Z", "hostname", "mymachine", "appname", "su", "message", "no priority"),
+		failed(`syslog-rfc3164: at offset 0: expected a timestamp "Mmm dd hh:mm:ss" starting with a month name (or "<" starting the priority)`),
 	}
 	checkResults(t, parseLines(t, NewSyslogRFC3164(fixedNow), lines...), want)
 }

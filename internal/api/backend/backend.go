@@ -4,8 +4,6 @@
 package backend
 
 import (
-	"context"
-	"encoding/json"
 	"log/slog"
 	"time"
 
@@ -13,11 +11,14 @@ import (
 	"github.com/pantherlabs/panther/internal/auth"
 	"github.com/pantherlabs/panther/internal/content"
 	"github.com/pantherlabs/panther/internal/delivery"
+	"github.com/pantherlabs/panther/internal/ingestmetrics"
+	"github.com/pantherlabs/panther/internal/lakequery"
 	"github.com/pantherlabs/panther/internal/logtypes"
 	"github.com/pantherlabs/panther/internal/notify"
 	"github.com/pantherlabs/panther/internal/notify/store"
 	"github.com/pantherlabs/panther/internal/settings"
 	"github.com/pantherlabs/panther/internal/sources"
+	"github.com/pantherlabs/panther/internal/sqlengine"
 )
 
 // Deps holds what the API serves. A nil service makes its operations answer NOT_AVAILABLE
@@ -40,10 +41,13 @@ type Deps struct {
 	Schemas *content.Schemas
 	// Sources is the log source store; HTTPBaseURL prefixes /http/{id} in answers.
 	Sources *sources.Store
-	// Lake runs data-lake queries; AlertEvents reads an alert's events.
-	Lake Lake
-	// Metrics answers the ingest metrics of charts.
-	Metrics Metrics
+	// Lake runs the API's data-lake queries (sandboxed); Engine reads alerts' events
+	// (trusted, parameterized queries of the API's own).
+	Lake   *lakequery.Service
+	Engine *sqlengine.Engine
+	// Series answers the ingestion metrics of charts (events and bytes per minute, source
+	// and log type).
+	Series *ingestmetrics.Store
 	// Tests runs detection unit tests; nil means tests cannot run here.
 	Tests *content.Tester
 	// Settings are the general settings.
@@ -56,13 +60,3 @@ type Deps struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
-
-// Lake is the data-lake query service (internal/lakequery).
-type Lake interface {
-	// AlertEvents returns a page of an alert's matched events (rows of the rule matches
-	// tables, as JSON objects) and the cursor of the next page ("" on the last one).
-	AlertEvents(ctx context.Context, alertID string, logTypes []string, cursor string, limit int) ([]json.RawMessage, string, error)
-}
-
-// Metrics is the ingest metrics service.
-type Metrics interface{}

@@ -241,24 +241,3 @@ func destinationOf(in *model.DestinationInput) (store.Destination, error) {
 	}
 	return d, nil
 }
-
-// alertEvents reads an alert's matched events from the data lake.
-func (r *Resolver) alertEvents(ctx context.Context, a *model.Alert, in *model.AlertEventsInput) (*model.AlertEventsOutput, error) {
-	if err := need(r.D.Lake != nil, "the data lake query service"); err != nil {
-		return nil, err
-	}
-	size := pageSize(deref(in).PageSize, 25, 1000)
-	events, next, err := r.D.Lake.AlertEvents(ctx, a.ID, a.LogTypes, deref(deref(in).Cursor), size)
-	if err != nil {
-		return nil, fail(err)
-	}
-	out := &model.AlertEventsOutput{Edges: []*model.AlertEventsOutputEdge{}, PageInfo: &model.CursorBasedPaginationPageInfo{
-		HasPreviousPage: deref(deref(in).Cursor) != "", HasNextPage: next != ""}}
-	if next != "" {
-		out.PageInfo.EndCursor = &next
-	}
-	for _, ev := range events {
-		out.Edges = append(out.Edges, &model.AlertEventsOutputEdge{Node: ev})
-	}
-	return out, nil
-}

@@ -11,6 +11,7 @@ import (
 	"github.com/pantherlabs/panther/internal/api/apierr"
 	"github.com/pantherlabs/panther/internal/api/graphql/model"
 	"github.com/pantherlabs/panther/internal/content"
+	"github.com/pantherlabs/panther/internal/correlate"
 )
 
 // contentSnap is the current detection content.
@@ -151,8 +152,12 @@ func (r *Resolver) runDraftTests(ctx context.Context, it *content.Item) (testOut
 	if err != nil {
 		return testOutcome{}, fail(err)
 	}
-	if d, ok := draft.Detection(it.ID); ok && len(d.Tests) == 0 && d.BaseDetection == "" {
+	d, ok := draft.Detection(it.ID)
+	if ok && len(d.Tests) == 0 && d.BaseDetection == "" {
 		return testOutcome{content.DetectionTests{ID: it.ID}}, nil
+	}
+	if ok && d.Type == analysis.TypeCorrelationRule {
+		return correlationTests(d), nil
 	}
 	if err := need(r.D.Tests != nil, "running detection tests (Python)"); err != nil {
 		return testOutcome{}, err
@@ -194,8 +199,13 @@ func (r *Resolver) testDetection(ctx context.Context, in *model.TestDetectionInp
 			return nil, err
 		}
 	case in.ID != nil:
-		if _, ok := snap.Detection(*in.ID); !ok {
+		d, ok := snap.Detection(*in.ID)
+		if !ok {
 			return nil, apierr.New(apierr.NotFound, "no loadable detection with ID %q", *in.ID)
+		}
+		if d.Type == analysis.TypeCorrelationRule {
+			outcome = correlationTests(d)
+			break
 		}
 		if err := need(r.D.Tests != nil, "running detection tests (Python)"); err != nil {
 			return nil, err
@@ -359,4 +369,20 @@ func expectOf(create bool, v *int) int {
 		return *v
 	}
 	return -1
+}
+
+// correlationTests runs a correlation rule's tests in Go (internal/correlate).
+func correlationTests(d *analysis.Detection) testOutcome {
+	out := testOutcome{content.DetectionTests{ID: d.ID}}
+	results, err := correlate.RunTests(d, nil)
+	if err != nil {
+		out.Problems = append(out.Problems, err.Error())
+		return out
+	}
+	for _, t := range results {
+		res := content.TestResult{Name: t.Name, Passed: t.Passed, Errored: t.Error != "", Error: t.Error,
+			Functions: []content.TestFunction{{Name: "rule", Passed: t.Passed, Output: fmt.Sprint(t.Matched)}}}
+		out.Results = append(out.Results, res)
+	}
+	return out
 }

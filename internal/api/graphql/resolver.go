@@ -27,11 +27,6 @@ func (r *Resolver) now() time.Time {
 	return time.Now()
 }
 
-// notAvailable answers for an operation whose service this server does not run.
-func notAvailable(field string) error {
-	return apierr.New(apierr.Unavailable, "%s is not available on this server", field)
-}
-
 // fail turns a service error into an API error.
 func fail(err error) error {
 	if err == nil {

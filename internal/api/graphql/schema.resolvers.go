@@ -10,6 +10,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/pantherlabs/panther/internal/alerts"
 	"github.com/pantherlabs/panther/internal/analysis"
@@ -18,6 +19,9 @@ import (
 	"github.com/pantherlabs/panther/internal/api/graphql/model"
 	"github.com/pantherlabs/panther/internal/auth"
 	"github.com/pantherlabs/panther/internal/content"
+	"github.com/pantherlabs/panther/internal/correlate"
+	"github.com/pantherlabs/panther/internal/ingestmetrics"
+	"github.com/pantherlabs/panther/internal/lakequery"
 	"github.com/pantherlabs/panther/internal/logtypes"
 	"github.com/pantherlabs/panther/internal/settings"
 )
@@ -136,16 +140,38 @@ func (r *commentResolver) Entity(ctx context.Context, obj *model.Comment) (model
 	return r.alertModel(ctx, a), nil
 }
 
+func (r *dataLakeDatabaseResolver) Tables(ctx context.Context, obj *model.DataLakeDatabase) ([]*model.DataLakeDatabaseTable, error) {
+	lk, err := r.lake()
+	if err != nil {
+		return nil, err
+	}
+	out := []*model.DataLakeDatabaseTable{}
+	cursor := ""
+	for {
+		pg, err := lk.Tables(ctx, lakequery.TablesInput{Database: obj.Name, Cursor: cursor, PageSize: 999})
+		if err != nil {
+			return nil, fail(err)
+		}
+		for _, t := range pg.Tables {
+			out = append(out, tableModel(t))
+		}
+		if !pg.HasNextPage {
+			return out, nil
+		}
+		cursor = pg.EndCursor
+	}
+}
+
 func (r *dataLakeQueryResolver) Children(ctx context.Context, obj *model.DataLakeQuery) ([]*model.DataLakeQuery, error) {
-	return nil, notAvailable("children")
+	return []*model.DataLakeQuery{}, nil
 }
 
 func (r *dataLakeQueryResolver) IssuedBy(ctx context.Context, obj *model.DataLakeQuery) (model.Actor, error) {
-	return nil, notAvailable("issuedBy")
+	return r.resolveActor(ctx, obj.IssuedByRef)
 }
 
 func (r *dataLakeQueryResolver) Results(ctx context.Context, obj *model.DataLakeQuery, input *model.DataLakeQueryResultsInput) (*model.DataLakeQueryResults, error) {
-	return nil, notAvailable("results")
+	return r.queryResults(ctx, obj, input)
 }
 
 func (r *dataModelResolver) CreatedBy(ctx context.Context, obj *model.DataModel) (model.Actor, error) {
@@ -173,63 +199,75 @@ func (r *globalHelperResolver) UpdatedBy(ctx context.Context, obj *model.GlobalH
 }
 
 func (r *metricsOutputResolver) AlertsPerRule(ctx context.Context, obj *model.MetricsOutput) ([]*model.SeriesWithEntityID, error) {
-	return nil, notAvailable("alertsPerRule")
+	return r.alertsPerRule(ctx, obj)
 }
 
 func (r *metricsOutputResolver) AlertsPerSeverity(ctx context.Context, obj *model.MetricsOutput) ([]*model.SeriesWithBreakdown, error) {
-	return nil, notAvailable("alertsPerSeverity")
+	return r.alertsPerSeverity(ctx, obj)
 }
 
 func (r *metricsOutputResolver) BytesIngestedPerSource(ctx context.Context, obj *model.MetricsOutput) ([]*model.Series, error) {
-	return nil, notAvailable("bytesIngestedPerSource")
+	series, err := r.ingestSeries(ctx, obj, ingestmetrics.BySource, true)
+	if err != nil {
+		return nil, err
+	}
+	out := []*model.Series{}
+	for _, s := range series {
+		out = append(out, &model.Series{Label: s.Label, Value: s.Value})
+	}
+	return out, nil
 }
 
 func (r *metricsOutputResolver) BytesProcessedPerSource(ctx context.Context, obj *model.MetricsOutput) ([]*model.SeriesWithBreakdown, error) {
-	return nil, notAvailable("bytesProcessedPerSource")
+	return r.ingestSeries(ctx, obj, ingestmetrics.BySource, true)
 }
 
 func (r *metricsOutputResolver) BytesQueriedPerSource(ctx context.Context, obj *model.MetricsOutput) ([]*model.SeriesWithBreakdown, error) {
-	return nil, notAvailable("bytesQueriedPerSource")
+	return []*model.SeriesWithBreakdown{}, nil
 }
 
 func (r *metricsOutputResolver) EventsProcessedPerLogType(ctx context.Context, obj *model.MetricsOutput) ([]*model.SeriesWithBreakdown, error) {
-	return nil, notAvailable("eventsProcessedPerLogType")
+	return r.ingestSeries(ctx, obj, ingestmetrics.ByLogType, false)
 }
 
 func (r *metricsOutputResolver) EventsProcessedPerSource(ctx context.Context, obj *model.MetricsOutput) ([]*model.SeriesWithBreakdown, error) {
-	return nil, notAvailable("eventsProcessedPerSource")
+	return r.ingestSeries(ctx, obj, ingestmetrics.BySource, false)
 }
 
 func (r *metricsOutputResolver) BytesProcessedPerLogType(ctx context.Context, obj *model.MetricsOutput) ([]*model.SeriesWithBreakdown, error) {
-	return nil, notAvailable("bytesProcessedPerLogType")
+	return r.ingestSeries(ctx, obj, ingestmetrics.ByLogType, true)
 }
 
 func (r *metricsOutputResolver) LatencyPerLogType(ctx context.Context, obj *model.MetricsOutput) ([]*model.Series, error) {
-	return nil, notAvailable("latencyPerLogType")
+	return []*model.Series{}, nil
 }
 
 func (r *metricsOutputResolver) TotalAlerts(ctx context.Context, obj *model.MetricsOutput) (float64, error) {
-	return 0, notAvailable("totalAlerts")
+	ac, err := r.alertCounts(ctx, obj)
+	if err != nil {
+		return 0, err
+	}
+	return float64(ac.total), nil
 }
 
 func (r *metricsOutputResolver) TotalBytesIngested(ctx context.Context, obj *model.MetricsOutput) (float64, error) {
-	return 0, notAvailable("totalBytesIngested")
+	return r.ingestTotal(ctx, obj, true)
 }
 
 func (r *metricsOutputResolver) TotalBytesProcessed(ctx context.Context, obj *model.MetricsOutput) (float64, error) {
-	return 0, notAvailable("totalBytesProcessed")
+	return r.ingestTotal(ctx, obj, true)
 }
 
 func (r *metricsOutputResolver) TotalBytesQueried(ctx context.Context, obj *model.MetricsOutput) (float64, error) {
-	return 0, notAvailable("totalBytesQueried")
+	return 0, nil
 }
 
 func (r *metricsOutputResolver) TotalEventsProcessed(ctx context.Context, obj *model.MetricsOutput) (float64, error) {
-	return 0, notAvailable("totalEventsProcessed")
+	return r.ingestTotal(ctx, obj, false)
 }
 
 func (r *metricsOutputResolver) IntervalInMinutes(ctx context.Context, obj *model.MetricsOutput) (int, error) {
-	return 0, notAvailable("intervalInMinutes")
+	return int(obj.Interval / time.Minute), nil
 }
 
 func (r *mutationResolver) UpdateAlertStatusByID(ctx context.Context, input model.UpdateAlertStatusByIDInput) (*model.UpdateAlertStatusByIDOutput, error) {
@@ -374,7 +412,15 @@ func (r *mutationResolver) TestDetection(ctx context.Context, input model.TestDe
 }
 
 func (r *mutationResolver) TestCorrelationRuleYaml(ctx context.Context, input model.TestCorrelationRuleYAMLInput) (*model.TestCorrelationRuleYAMLOutput, error) {
-	return nil, notAvailable("testCorrelationRuleYAML")
+	results, err := correlate.TestYAML([]byte(input.Yaml))
+	if err != nil {
+		return nil, invalid("%v", err)
+	}
+	out := &model.TestCorrelationRuleYAMLOutput{Results: []*model.TestCorrelationRuleYAMLResult{}}
+	for _, t := range results {
+		out.Results = append(out.Results, &model.TestCorrelationRuleYAMLResult{Name: t.Name, Passed: t.Passed, Error: optStr(t.Error)})
+	}
+	return out, nil
 }
 
 func (r *mutationResolver) UploadDetectionEntities(ctx context.Context, input model.UploadDetectionEntitiesInput) (*model.UploadDetectionEntitiesOutput, error) {
@@ -509,15 +555,53 @@ func (r *mutationResolver) DeleteSavedQueriesByName(ctx context.Context, input m
 }
 
 func (r *mutationResolver) ExecuteDataLakeQuery(ctx context.Context, input model.ExecuteDataLakeQueryInput) (*model.ExecuteDataLakeQueryOutput, error) {
-	return nil, notAvailable("executeDataLakeQuery")
+	lk, err := r.lake()
+	if err != nil {
+		return nil, err
+	}
+	req := lakequery.ExecuteRequest{SQL: input.SQL, Database: deref(input.DatabaseName), Name: deref(input.Name), IssuedBy: lakequery.ActorOf(principal(ctx))}
+	if s := deref(input.TimeoutSeconds); s > 0 {
+		req.Limits.Timeout = time.Duration(s) * time.Second
+	}
+	if n := deref(input.RowLimit); n > 0 {
+		req.Limits.MaxRows = int64(n)
+	}
+	id, err := lk.Execute(ctx, req)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return &model.ExecuteDataLakeQueryOutput{ID: id}, nil
 }
 
 func (r *mutationResolver) ExecuteIndicatorSearchQuery(ctx context.Context, input model.ExecuteIndicatorSearchQueryInput) (*model.ExecuteIndicatorSearchQueryOutput, error) {
-	return nil, notAvailable("executeIndicatorSearchQuery")
+	lk, err := r.lake()
+	if err != nil {
+		return nil, err
+	}
+	req := lakequery.IndicatorSearchRequest{IssuedBy: lakequery.ActorOf(principal(ctx)), IndicatorSearch: lakequery.IndicatorSearch{
+		Indicators: input.Indicators, Start: input.StartTime, End: input.EndTime, Databases: input.Databases, Tables: input.Tables}}
+	if input.IndicatorName != nil {
+		req.Type = lakequery.IndicatorType(*input.IndicatorName)
+	}
+	id, err := lk.ExecuteIndicatorSearch(ctx, req)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return &model.ExecuteIndicatorSearchQueryOutput{ID: id}, nil
 }
 
 func (r *mutationResolver) CancelDataLakeQuery(ctx context.Context, input model.CancelDataLakeQueryInput) (*model.CancelDataLakeQueryOutput, error) {
-	return nil, notAvailable("cancelDataLakeQuery")
+	lk, err := r.lake()
+	if err != nil {
+		return nil, err
+	}
+	if err := lk.Cancel(ctx, input.ID, lakequery.ActorOf(principal(ctx))); err != nil {
+		if errors.Is(err, lakequery.ErrNotRunning) {
+			return nil, invalid("query %s cannot be cancelled: it is not running", input.ID)
+		}
+		return nil, fail(err)
+	}
+	return &model.CancelDataLakeQueryOutput{ID: input.ID}, nil
 }
 
 func (r *mutationResolver) CreateSource(ctx context.Context, input model.CreateSourceInput) (*model.CreateSourceOutput, error) {
@@ -729,6 +813,52 @@ func (r *mutationResolver) ChangePassword(ctx context.Context, input model.Chang
 		return nil, fail(err)
 	}
 	return &model.ChangePasswordOutput{User: userModel(u)}, nil
+}
+
+func (r *mutationResolver) BeginMfa(ctx context.Context) (*model.MFAEnrollment, error) {
+	p := principal(ctx)
+	if p.UserID == "" {
+		return nil, invalid("only a signed-in user sets up an authenticator (API tokens have none)")
+	}
+	e, err := r.D.Auth.BeginMFA(ctx, p)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return &model.MFAEnrollment{Secret: e.Secret, URL: e.URL}, nil
+}
+
+func (r *mutationResolver) ConfirmMfa(ctx context.Context, input model.ConfirmMFAInput) (*model.ConfirmMFAOutput, error) {
+	p := principal(ctx)
+	if p.UserID == "" {
+		return nil, invalid("only a signed-in user sets up an authenticator (API tokens have none)")
+	}
+	if err := r.D.Auth.ConfirmMFA(ctx, p, input.Code); err != nil {
+		return nil, fail(err)
+	}
+	u, err := r.D.Auth.GetUser(ctx, p.UserID)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return &model.ConfirmMFAOutput{User: userModel(u)}, nil
+}
+
+func (r *mutationResolver) ResetUserMfa(ctx context.Context, input model.ResetUserMFAInput) (*model.ResetUserMFAOutput, error) {
+	if err := r.D.Auth.ResetMFA(ctx, input.ID); err != nil {
+		return nil, fail(err)
+	}
+	u, err := r.D.Auth.GetUser(ctx, input.ID)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return &model.ResetUserMFAOutput{User: userModel(u)}, nil
+}
+
+func (r *mutationResolver) RevokeUserSessions(ctx context.Context, input model.RevokeUserSessionsInput) (*model.RevokeUserSessionsOutput, error) {
+	n, err := r.D.Auth.RevokeSessions(ctx, input.ID)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return &model.RevokeUserSessionsOutput{Revoked: n}, nil
 }
 
 func (r *mutationResolver) UpdateGeneralSettings(ctx context.Context, input model.UpdateGeneralSettingsInput) (*model.GeneralSettingsConfig, error) {
@@ -1059,27 +1189,106 @@ func (r *queryResolver) ValidateBulkUploadStatus(ctx context.Context, receiptID 
 }
 
 func (r *queryResolver) DataLakeDatabases(ctx context.Context) ([]*model.DataLakeDatabase, error) {
-	return nil, notAvailable("dataLakeDatabases")
+	lk, err := r.lake()
+	if err != nil {
+		return nil, err
+	}
+	dbs, err := lk.Databases(ctx)
+	if err != nil {
+		return nil, fail(err)
+	}
+	out := make([]*model.DataLakeDatabase, len(dbs))
+	for i, d := range dbs {
+		out[i] = &model.DataLakeDatabase{Name: d.Name, Description: optStr(d.Description)}
+	}
+	return out, nil
 }
 
 func (r *queryResolver) DataLakeDatabase(ctx context.Context, name string) (*model.DataLakeDatabase, error) {
-	return nil, notAvailable("dataLakeDatabase")
+	lk, err := r.lake()
+	if err != nil {
+		return nil, err
+	}
+	dbs, err := lk.Databases(ctx)
+	if err != nil {
+		return nil, fail(err)
+	}
+	for _, d := range dbs {
+		if d.Name == name || d.Name+".public" == name {
+			return &model.DataLakeDatabase{Name: d.Name, Description: optStr(d.Description)}, nil
+		}
+	}
+	return nil, apierr.New(apierr.NotFound, "no database %q (the databases are listed by dataLakeDatabases)", name)
 }
 
 func (r *queryResolver) DataLakeDatabaseTables(ctx context.Context, input model.DataLakeDatabaseTablesInput) (*model.DataLakeDatabaseTablesOutput, error) {
-	return nil, notAvailable("dataLakeDatabaseTables")
+	lk, err := r.lake()
+	if err != nil {
+		return nil, err
+	}
+	pg, err := lk.Tables(ctx, lakequery.TablesInput{Database: input.DatabaseName, Cursor: deref(input.Cursor), PageSize: pageSize(input.PageSize, 25, 999)})
+	if err != nil {
+		return nil, fail(err)
+	}
+	out := &model.DataLakeDatabaseTablesOutput{Edges: []*model.DataLakeDatabaseTablesEdges{},
+		PageInfo: &model.DataLakeDatabaseTablesOutputPageInfo{HasNextPage: pg.HasNextPage, EndCursor: optStr(pg.EndCursor), HasPreviousPage: deref(input.Cursor) != ""}}
+	for _, t := range pg.Tables {
+		out.Edges = append(out.Edges, &model.DataLakeDatabaseTablesEdges{Node: tableModel(t)})
+	}
+	return out, nil
 }
 
 func (r *queryResolver) DataLakeDatabaseTable(ctx context.Context, input model.DataLakeDatabaseTableInput) (*model.DataLakeDatabaseTable, error) {
-	return nil, notAvailable("dataLakeDatabaseTable")
+	lk, err := r.lake()
+	if err != nil {
+		return nil, err
+	}
+	t, err := lk.Table(ctx, input.DatabaseName, input.TableName)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return tableModel(*t), nil
 }
 
 func (r *queryResolver) DataLakeQuery(ctx context.Context, id string, root *bool) (*model.DataLakeQuery, error) {
-	return nil, notAvailable("dataLakeQuery")
+	lk, err := r.lake()
+	if err != nil {
+		return nil, err
+	}
+	q, err := lk.Get(ctx, id)
+	if err != nil {
+		return nil, fail(err)
+	}
+	return queryModel(q), nil
 }
 
 func (r *queryResolver) DataLakeQueries(ctx context.Context, input *model.DataLakeQueriesInput) (*model.DataLakeQueriesOutput, error) {
-	return nil, notAvailable("dataLakeQueries")
+	lk, err := r.lake()
+	if err != nil {
+		return nil, err
+	}
+	in := deref(input)
+	li := lakequery.ListInput{Contains: deref(in.Contains), IssuedBy: in.IssuedBy, IsScheduled: in.IsScheduled, Cursor: deref(in.Cursor),
+		PageSize: pageSize(in.PageSize, 25, 999), Ascending: in.SortDir != nil && *in.SortDir == model.SortDirEnumAscending}
+	for _, st := range in.Status {
+		li.Status = append(li.Status, lakequery.Status(st))
+	}
+	if in.StartedAtAfter != nil {
+		li.StartedAfter = *in.StartedAtAfter
+	}
+	if in.StartedAtBefore != nil {
+		li.StartedBefore = *in.StartedAtBefore
+	}
+	pg, err := lk.List(ctx, li)
+	if err != nil {
+		return nil, fail(err)
+	}
+	out := &model.DataLakeQueriesOutput{Edges: []*model.DataLakeQueryEdge{},
+		PageInfo: &model.DataLakeQueriesOutputPageInfo{HasNextPage: pg.HasNextPage, EndCursor: optStr(pg.EndCursor), HasPreviousPage: li.Cursor != ""}}
+	for i := range pg.Queries {
+		out.Edges = append(out.Edges, &model.DataLakeQueryEdge{Node: queryModel(&pg.Queries[i])})
+	}
+	return out, nil
 }
 
 func (r *queryResolver) Sources(ctx context.Context, input *model.SourcesInput) (*model.SourcesOutput, error) {
@@ -1304,7 +1513,11 @@ func (r *queryResolver) AuditLogs(ctx context.Context, input *model.AuditLogsInp
 }
 
 func (r *queryResolver) Metrics(ctx context.Context, input model.MetricsInput) (*model.MetricsOutput, error) {
-	return nil, notAvailable("metrics")
+	step, err := metricsInterval(&input)
+	if err != nil {
+		return nil, err
+	}
+	return &model.MetricsOutput{From: input.FromDate.UTC(), To: input.ToDate.UTC(), Interval: step}, nil
 }
 
 func (r *savedQueryResolver) CreatedBy(ctx context.Context, obj *model.SavedQuery) (model.Actor, error) {
@@ -1320,6 +1533,10 @@ func (r *Resolver) APIToken() generated.APITokenResolver { return &aPITokenResol
 func (r *Resolver) Alert() generated.AlertResolver { return &alertResolver{r} }
 
 func (r *Resolver) Comment() generated.CommentResolver { return &commentResolver{r} }
+
+func (r *Resolver) DataLakeDatabase() generated.DataLakeDatabaseResolver {
+	return &dataLakeDatabaseResolver{r}
+}
 
 func (r *Resolver) DataLakeQuery() generated.DataLakeQueryResolver { return &dataLakeQueryResolver{r} }
 
@@ -1338,15 +1555,16 @@ func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 func (r *Resolver) SavedQuery() generated.SavedQueryResolver { return &savedQueryResolver{r} }
 
 type (
-	aPITokenResolver      struct{ *Resolver }
-	alertResolver         struct{ *Resolver }
-	commentResolver       struct{ *Resolver }
-	dataLakeQueryResolver struct{ *Resolver }
-	dataModelResolver     struct{ *Resolver }
-	detectionResolver     struct{ *Resolver }
-	globalHelperResolver  struct{ *Resolver }
-	metricsOutputResolver struct{ *Resolver }
-	mutationResolver      struct{ *Resolver }
-	queryResolver         struct{ *Resolver }
-	savedQueryResolver    struct{ *Resolver }
+	aPITokenResolver         struct{ *Resolver }
+	alertResolver            struct{ *Resolver }
+	commentResolver          struct{ *Resolver }
+	dataLakeDatabaseResolver struct{ *Resolver }
+	dataLakeQueryResolver    struct{ *Resolver }
+	dataModelResolver        struct{ *Resolver }
+	detectionResolver        struct{ *Resolver }
+	globalHelperResolver     struct{ *Resolver }
+	metricsOutputResolver    struct{ *Resolver }
+	mutationResolver         struct{ *Resolver }
+	queryResolver            struct{ *Resolver }
+	savedQueryResolver       struct{ *Resolver }
 )

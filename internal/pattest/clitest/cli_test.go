@@ -6,6 +6,7 @@ package clitest
 import (
 	"bytes"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -85,7 +86,7 @@ func TestCommand(t *testing.T) {
 func TestListed(t *testing.T) {
 	var errOut bytes.Buffer
 	cli.Main([]string{"help"}, &cli.Env{Stdout: &bytes.Buffer{}, Stderr: &errOut, Getenv: func(string) string { return "" }})
-	if !strings.Contains(errOut.String(), "test       run detection unit tests (panther_analysis_tool compatible)") {
+	if !regexp.MustCompile(`(?m)^  test +run detection unit tests \(panther_analysis_tool compatible\)$`).MatchString(errOut.String()) {
 		t.Errorf("usage does not list the test command:\n%s", errOut.String())
 	}
 }

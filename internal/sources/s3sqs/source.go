@@ -48,6 +48,9 @@ const (
 	// publishPatience is how long a part is retried while the queue pushes back before the
 	// message is left for its visibility timeout to bring back.
 	publishPatience = 30 * time.Second
+	// retryDelay is when a message left because of back-pressure comes back (at most the
+	// visibility timeout).
+	retryDelay = 30 * time.Second
 )
 
 // Source is a running s3 source; New builds it, Run serves it.
@@ -298,6 +301,11 @@ func (s *Source) handle(ctx context.Context, m sqstypes.Message, pub sources.Pub
 		case errors.Is(err, errBackpressure):
 			log.Debug("s3 source: the queue pushes back; the message is left", "bucket", o.Bucket, "key", o.Key)
 			s.messages[outcomeRetry].Inc()
+			// Bring it back soon rather than after a whole visibility timeout, so that the
+			// parts already published are still within the queue's duplicate window.
+			stopExtend()
+			ext.Wait()
+			s.retryIn(ctx, m, min(retryDelay, s.visibility), log)
 			return outcomeRetry
 		case permanent(err):
 			// Reading again will not help: report and go on, so the message is deleted.
@@ -402,6 +410,18 @@ func (s *Source) extend(ctx context.Context, m sqstypes.Message, log *slog.Logge
 		if err != nil && ctx.Err() == nil {
 			log.Warn("s3 source: extending the message's visibility failed", "error", err)
 		}
+	}
+}
+
+// retryIn makes a message left on the queue visible again after d.
+func (s *Source) retryIn(ctx context.Context, m sqstypes.Message, d time.Duration, log *slog.Logger) {
+	_, err := s.sqs.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
+		QueueUrl:          aws.String(s.set.QueueURL),
+		ReceiptHandle:     m.ReceiptHandle,
+		VisibilityTimeout: int32(d / time.Second),
+	})
+	if err != nil && ctx.Err() == nil {
+		log.Warn("s3 source: shortening the visibility of a message left on the queue failed", "error", err)
 	}
 }
 

@@ -1,6 +1,7 @@
 package syslog
 
 import (
+	"strconv"
 	"strings"
 	"time"
 )
@@ -9,41 +10,67 @@ import (
 //
 //	<PRI>Mmm dd hh:mm:ss HOSTNAME TAG[PID]: MSG
 //
-// in best-effort mode:
+// in best-effort mode, which accepts syslog as it is sent and as it lands in files written by
+// rsyslog, syslog-ng, journald forwarders and BSD/macOS syslogd:
 //
-//   - the day may be padded with a space ("Oct  1") or not ("Oct 1"), the
-//     seconds may have a fraction, and the month is matched without regard to
-//     case; an RFC 3339 timestamp ("2019-12-02T16:49:23+02:00") is accepted
-//     in place of the BSD one;
-//   - the BSD timestamp has no year and no zone: it is read as UTC, in the
-//     latest year that puts it no more than one month after now (so a line
-//     from December read in January gets the previous year); the day must
-//     exist in that year (Feb 29 picks a leap year);
-//   - the hostname may be missing: when the first word after the timestamp
-//     ends with ":" or has the form name[pid], it is the tag;
-//   - the tag may be missing: when the word after the hostname is not
-//     followed by ":" or "[pid]", the whole rest is the message;
-//   - the line may end after the timestamp, the hostname or the tag.
+//   - the PRI part may be missing (files hold the lines without it); the line must then
+//     start with a timestamp followed by a host name or a tag, and HasPriority is false;
+//   - the day may be padded with a space ("Oct  1") or a zero ("Oct 01") or not ("Oct 1"),
+//     the seconds may have a fraction, the month is matched without regard to case, and a
+//     year may follow the day ("Oct 11 2024 22:14:15", as appliances write);
+//   - in place of the BSD timestamp, an RFC 3339 / ISO 8601 one: with or without a fraction
+//     and with "Z", an offset "+02:00" or "+0200" (journalctl -o short-iso), or no offset
+//     (read as UTC); rsyslog's high-precision file format is this with a fraction;
+//   - the BSD timestamp has no year (unless it has one) and no zone: it is read as UTC, in
+//     the latest year that puts it no more than one month after now (so a line from December
+//     read in January gets the previous year); the day must exist in that year (Feb 29 picks
+//     a leap year);
+//   - the hostname may be missing: when the first word after the timestamp ends with ":" or
+//     has the form name[pid], it is the tag (BSD and appliance style); "---", as in
+//     "--- last message repeated 3 times ---", is no hostname either;
+//   - the tag may be missing: when the word after the hostname is not followed by ":" or
+//     "[pid]", the whole rest is the message;
+//   - with a PRI part the line may end after the timestamp, the hostname or the tag.
 //
 // The tag becomes Appname and the pid ProcID; MsgID is never set.
 func ParseRFC3164(line string, now time.Time) (Message, error) {
 	var m Message
-	pri, pos, err := parsePRI("rfc3164", line)
-	if err != nil {
-		return m, err
+	pos := 0
+	if line != "" && line[0] == '<' {
+		pri, n, err := parsePRI("rfc3164", line)
+		if err != nil {
+			return m, err
+		}
+		m.setPriority(pri)
+		m.HasPriority = true
+		pos = n
 	}
-	m.setPriority(pri)
-	var n int
+	var (
+		n   int
+		err error
+	)
 	if pos < len(line) && isDigit(line[pos]) {
 		m.Timestamp, n, err = parseRFC3339Token(line, pos)
 	} else {
 		m.Timestamp, n, err = parseBSDTime(line, pos, now)
 	}
 	if err != nil {
+		if !m.HasPriority && pos == 0 {
+			if se, ok := err.(*Error); ok && se.Offset == 0 {
+				se.Msg += ` (or "<" starting the priority)`
+			}
+		}
 		return m, err
+	}
+	if !m.HasPriority && m.Timestamp.IsZero() {
+		// The zero time means "no timestamp" to callers, and a line without PRI needs one.
+		return m, &Error{Format: "rfc3164", Offset: pos, Msg: "expected a timestamp after year 1"}
 	}
 	pos += n
 	if pos == len(line) {
+		if !m.HasPriority {
+			return m, &Error{Format: "rfc3164", Offset: pos, Msg: "expected a host name or a tag after the timestamp"}
+		}
 		return m, nil
 	}
 	if line[pos] != ' ' {
@@ -51,12 +78,36 @@ func ParseRFC3164(line string, now time.Time) (Message, error) {
 	}
 	rest := line[pos+1:]
 	word, after, _ := strings.Cut(rest, " ")
-	if _, _, ok := cutTag(word); !ok {
+	switch _, _, isTag := cutTag(word); {
+	case isTag:
+	case word == "---":
+		// "--- last message repeated N times ---": no host, no tag.
+		m.Message = rest
+		return m, nil
+	default:
+		if !m.HasPriority && !isHostname(word) {
+			return m, &Error{Format: "rfc3164", Offset: pos + 1, Msg: "expected a host name or a tag after the timestamp"}
+		}
 		m.Hostname = word
 		rest = after
 	}
 	m.Appname, m.ProcID, m.Message = splitTag(rest)
 	return m, nil
+}
+
+// isHostname reports whether word can be a host name, an IPv4 or an IPv6 address: letters,
+// digits, '.', '-', '_' and ':' (not at the end).
+func isHostname(word string) bool {
+	if word == "" || word[len(word)-1] == ':' {
+		return false
+	}
+	for i := 0; i < len(word); i++ {
+		c := word[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || isDigit(c) || c == '.' || c == '-' || c == '_' || c == ':') {
+			return false
+		}
+	}
+	return true
 }
 
 // cutTag reports whether word is a tag ("name:", "name[pid]" or
@@ -130,6 +181,12 @@ func parseBSDTime(s string, pos int, now time.Time) (time.Time, int, error) {
 		return fail(i, "expected a space after the day")
 	}
 	i++
+	year := 0
+	if y, n := readDigits(s, i, 4); n == 4 && i+4 < len(s) && s[i+4] == ' ' {
+		// A year after the day, as appliances write: "Oct 11 2024 22:14:15".
+		year = y
+		i += 5
+	}
 	var hms [3]int
 	for k, limit := range [3]int{23, 59, 59} {
 		if k > 0 {
@@ -161,6 +218,13 @@ func parseBSDTime(s string, pos int, now time.Time) (time.Time, int, error) {
 	}
 	if day > daysIn(month) {
 		return fail(dayStart, "day "+s[dayStart:dayStart+dayLen]+" does not exist in "+month.String())
+	}
+	if year > 0 {
+		t := time.Date(year, month, day, hms[0], hms[1], hms[2], nsec, time.UTC)
+		if t.Day() != day {
+			return fail(dayStart, "day "+s[dayStart:dayStart+dayLen]+" does not exist in "+month.String()+" "+strconv.Itoa(year))
+		}
+		return t, i - pos, nil
 	}
 	t := inferYear(month, day, hms[0], hms[1], hms[2], nsec, now)
 	return t, i - pos, nil
@@ -201,15 +265,23 @@ func readDigits(s string, i, limit int) (v, n int) {
 	return v, n
 }
 
-// parseRFC3339Token reads an RFC 3339 timestamp that runs to the next space.
+// parseRFC3339Token reads an RFC 3339 / ISO 8601 timestamp that runs to the next space:
+// YYYY-MM-DDThh:mm:ss, an optional fraction, and "Z", an offset with or without its colon, or
+// nothing (UTC).
 func parseRFC3339Token(s string, pos int) (time.Time, int, error) {
 	end := strings.IndexByte(s[pos:], ' ')
 	if end < 0 {
 		end = len(s) - pos
 	}
-	t, err := time.Parse(time.RFC3339Nano, s[pos:pos+end])
-	if err != nil {
-		return time.Time{}, 0, &Error{Format: "rfc3164", Offset: pos, Msg: "expected an RFC 3339 timestamp"}
+	tok := s[pos : pos+end]
+	for _, layout := range isoLayouts {
+		if t, err := time.Parse(layout, tok); err == nil {
+			return t, end, nil
+		}
 	}
-	return t, end, nil
+	return time.Time{}, 0, &Error{Format: "rfc3164", Offset: pos, Msg: "expected an RFC 3339 timestamp"}
 }
+
+// isoLayouts are the forms of RFC 3339 / ISO 8601 timestamps accepted in place of the BSD
+// one; Go's parser takes any fraction of the seconds with each of them.
+var isoLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05.999999999"}

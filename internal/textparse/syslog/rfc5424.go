@@ -23,6 +23,7 @@ func ParseRFC5424(line string) (Message, error) {
 		return m, err
 	}
 	m.setPriority(pri)
+	m.HasPriority = true
 	p.pos = n
 	if m.Version, err = p.version(); err != nil {
 		return m, err

@@ -1,7 +1,8 @@
 // Package syslog parses syslog lines in the RFC 5424 and RFC 3164 (BSD)
 // formats, in a best-effort mode that accepts the common deviations of real
-// senders. Both parsers need the PRI part ("<13>"): without it nothing tells a
-// syslog line from free text.
+// senders. RFC 5424 needs the PRI part ("<13>1 "); RFC 3164 accepts lines without
+// it, as syslog daemons write files, when they start with a timestamp followed by
+// a host name or a tag.
 package syslog
 
 import (
@@ -16,6 +17,9 @@ type Message struct {
 	Priority uint8 // Facility*8 + Severity, 0 to 191.
 	Facility uint8
 	Severity uint8
+	// HasPriority is false for an RFC 3164 line without its PRI part (as syslog daemons
+	// write files); Priority, Facility and Severity are then 0.
+	HasPriority bool
 	// Version is the RFC 5424 protocol version; 0 for RFC 3164.
 	Version int
 	// Timestamp is the zero time when the line has none (RFC 5424 "-").

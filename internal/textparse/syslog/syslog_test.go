@@ -3,6 +3,7 @@ package syslog
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -89,6 +90,7 @@ func TestParseRFC5424(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			tc.want.HasPriority = true
 			got, err := ParseRFC5424(tc.line)
 			if err != nil {
 				t.Fatal(err)
@@ -221,9 +223,71 @@ func TestParseRFC3164(t *testing.T) {
 			want: Message{Priority: 22, Facility: 2, Severity: 6, Hostname: "mx", Appname: "postfix/smtpd", ProcID: "99", Message: "connect from x"},
 			ts:   "2024-03-03T10:00:00Z",
 		},
+		// As syslog daemons write files: no PRI part.
+		{
+			name: "file line, rsyslog traditional format",
+			line: "Mar 14 09:00:01 web-1 sshd[4242]: Accepted publickey for root",
+			want: Message{Hostname: "web-1", Appname: "sshd", ProcID: "4242", Message: "Accepted publickey for root"},
+			ts:   "2024-03-14T09:00:01Z",
+		},
+		{
+			name: "file line, rsyslog high-precision format",
+			line: "2024-03-14T09:00:01.123456+01:00 web-1 kernel: [ 1.234] usb 1-1: new device",
+			want: Message{Hostname: "web-1", Appname: "kernel", Message: "[ 1.234] usb 1-1: new device"},
+			ts:   "2024-03-14T08:00:01.123456Z",
+		},
+		{
+			name: "journalctl -o short-iso: offset without colon",
+			line: "2024-03-14T09:00:01+0100 web-1 systemd[1]: Started Session 4.",
+			want: Message{Hostname: "web-1", Appname: "systemd", ProcID: "1", Message: "Started Session 4."},
+			ts:   "2024-03-14T08:00:01Z",
+		},
+		{
+			name: "ISO 8601 without offset is UTC",
+			line: "2024-03-14T09:00:01.5 web-1 app: x",
+			want: Message{Hostname: "web-1", Appname: "app", Message: "x"},
+			ts:   "2024-03-14T09:00:01.5Z",
+		},
+		{
+			name: "no PRI, no host (BSD and appliance style)",
+			line: "Mar 14 09:00:01 sudo[77]: alice : TTY=pts/0 ; COMMAND=/bin/ls",
+			want: Message{Appname: "sudo", ProcID: "77", Message: "alice : TTY=pts/0 ; COMMAND=/bin/ls"},
+			ts:   "2024-03-14T09:00:01Z",
+		},
+		{
+			name: "macOS: last message repeated",
+			line: "Mar 14 09:00:02 --- last message repeated 3 times ---",
+			want: Message{Message: "--- last message repeated 3 times ---"},
+			ts:   "2024-03-14T09:00:02Z",
+		},
+		{
+			name: "last message repeated after a host",
+			line: "<13>Mar 14 09:00:02 web-1 --- last message repeated 1 time ---",
+			want: Message{Priority: 13, Facility: 1, Severity: 5, Hostname: "web-1", Message: "--- last message repeated 1 time ---"},
+			ts:   "2024-03-14T09:00:02Z",
+		},
+		{
+			name: "macOS: level after the tag",
+			line: "Mar 14 09:00:03 MacBook-Pro com.apple.xpc.launchd[1] <Notice>: Service exited",
+			want: Message{Hostname: "MacBook-Pro", Appname: "com.apple.xpc.launchd", ProcID: "1", Message: "<Notice>: Service exited"},
+			ts:   "2024-03-14T09:00:03Z",
+		},
+		{
+			name: "zero-padded day and a year after it",
+			line: "<190>Mar 04 2023 09:00:03 fw-1 kernel: x",
+			want: Message{Priority: 190, Facility: 23, Severity: 6, Hostname: "fw-1", Appname: "kernel", Message: "x"},
+			ts:   "2023-03-04T09:00:03Z",
+		},
+		{
+			name: "IPv6 host without PRI",
+			line: "Mar 14 09:00:04 2001:db8::7 ntpd[5]: synchronized",
+			want: Message{Hostname: "2001:db8::7", Appname: "ntpd", ProcID: "5", Message: "synchronized"},
+			ts:   "2024-03-14T09:00:04Z",
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			tc.want.HasPriority = strings.HasPrefix(tc.line, "<")
 			got, err := ParseRFC3164(tc.line, now)
 			if err != nil {
 				t.Fatal(err)
@@ -271,7 +335,12 @@ func TestParseRFC3164Errors(t *testing.T) {
 		line string
 		want string
 	}{
-		{"Oct 11 22:14:15 host su: x", `rfc3164: at offset 0: expected "<" starting the priority`},
+		{"<13", `rfc3164: at offset 3: expected ">" closing the priority`},
+		{"hello world", `rfc3164: at offset 0: expected a timestamp "Mmm dd hh:mm:ss" starting with a month name (or "<" starting the priority)`},
+		{"Oct 11 22:14:15", "rfc3164: at offset 15: expected a host name or a tag after the timestamp"},
+		{"Oct 11 22:14:15 level=info msg=x", "rfc3164: at offset 16: expected a host name or a tag after the timestamp"},
+		{"2024-03-14 09:00:01 web-1 app: x", `rfc3164: at offset 0: expected an RFC 3339 timestamp (or "<" starting the priority)`},
+		{"<13>Feb 29 2023 10:00:00 h", "rfc3164: at offset 8: day 29 does not exist in February 2023"},
 		{"<13>", `rfc3164: at offset 4: expected a timestamp "Mmm dd hh:mm:ss"`},
 		{"<13>Foo 11 22:14:15 h", `rfc3164: at offset 4: expected a timestamp "Mmm dd hh:mm:ss" starting with a month name`},
 		{"<13>Oct 32 22:14:15 h", "rfc3164: at offset 8: expected a day of the month, 1 to 31"},

@@ -32,6 +32,7 @@ type ResolverRoot interface {
 	APIToken() APITokenResolver
 	Alert() AlertResolver
 	Comment() CommentResolver
+	DataLakeDatabase() DataLakeDatabaseResolver
 	DataLakeQuery() DataLakeQueryResolver
 	DataModel() DataModelResolver
 	Detection() DetectionResolver
@@ -181,6 +182,10 @@ type ComplexityRoot struct {
 		Entity    func(childComplexity int) int
 		Format    func(childComplexity int) int
 		ID        func(childComplexity int) int
+	}
+
+	ConfirmMFAOutput struct {
+		User func(childComplexity int) int
 	}
 
 	CreateAPITokenOutput struct {
@@ -601,6 +606,11 @@ type ComplexityRoot struct {
 		JSONArrayEnvelopeField func(childComplexity int) int
 	}
 
+	MFAEnrollment struct {
+		Secret func(childComplexity int) int
+		URL    func(childComplexity int) int
+	}
+
 	MetricsOutput struct {
 		AlertsPerRule             func(childComplexity int) int
 		AlertsPerSeverity         func(childComplexity int) int
@@ -621,8 +631,10 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AddDestination               func(childComplexity int, input model.DestinationInput) int
+		BeginMfa                     func(childComplexity int) int
 		CancelDataLakeQuery          func(childComplexity int, input model.CancelDataLakeQueryInput) int
 		ChangePassword               func(childComplexity int, input model.ChangePasswordInput) int
+		ConfirmMfa                   func(childComplexity int, input model.ConfirmMFAInput) int
 		CreateAPIToken               func(childComplexity int, input model.CreateAPITokenInput) int
 		CreateAlertComment           func(childComplexity int, input model.CreateAlertCommentInput) int
 		CreateDataModel              func(childComplexity int, input model.DataModelInput) int
@@ -645,7 +657,9 @@ type ComplexityRoot struct {
 		ExecuteDataLakeQuery         func(childComplexity int, input model.ExecuteDataLakeQueryInput) int
 		ExecuteIndicatorSearchQuery  func(childComplexity int, input model.ExecuteIndicatorSearchQueryInput) int
 		InviteUser                   func(childComplexity int, input model.InviteUserInput) int
+		ResetUserMfa                 func(childComplexity int, input model.ResetUserMFAInput) int
 		ResetUserPassword            func(childComplexity int, input model.ResetUserPasswordInput) int
+		RevokeUserSessions           func(childComplexity int, input model.RevokeUserSessionsInput) int
 		RotateAPIToken               func(childComplexity int) int
 		SendTestAlert                func(childComplexity int, input model.SendTestAlertInput) int
 		SetDetectionsEnabled         func(childComplexity int, input model.SetDetectionsEnabledInput) int
@@ -736,9 +750,17 @@ type ComplexityRoot struct {
 		ValidateBulkUploadStatus      func(childComplexity int, receiptID string) int
 	}
 
+	ResetUserMFAOutput struct {
+		User func(childComplexity int) int
+	}
+
 	ResetUserPasswordOutput struct {
 		TemporaryPassword func(childComplexity int) int
 		User              func(childComplexity int) int
+	}
+
+	RevokeUserSessionsOutput struct {
+		Revoked func(childComplexity int) int
 	}
 
 	Role struct {
@@ -1076,6 +1098,9 @@ type CommentResolver interface {
 	CreatedBy(ctx context.Context, obj *model.Comment) (model.Actor, error)
 	Entity(ctx context.Context, obj *model.Comment) (model.CommentEntity, error)
 }
+type DataLakeDatabaseResolver interface {
+	Tables(ctx context.Context, obj *model.DataLakeDatabase) ([]*model.DataLakeDatabaseTable, error)
+}
 type DataLakeQueryResolver interface {
 	Children(ctx context.Context, obj *model.DataLakeQuery) ([]*model.DataLakeQuery, error)
 
@@ -1164,6 +1189,10 @@ type MutationResolver interface {
 	DeleteAPIToken(ctx context.Context, input model.DeleteAPITokenInput) (*model.DeleteAPITokenOutput, error)
 	RotateAPIToken(ctx context.Context) (*model.RotateAPITokenOutput, error)
 	ChangePassword(ctx context.Context, input model.ChangePasswordInput) (*model.ChangePasswordOutput, error)
+	BeginMfa(ctx context.Context) (*model.MFAEnrollment, error)
+	ConfirmMfa(ctx context.Context, input model.ConfirmMFAInput) (*model.ConfirmMFAOutput, error)
+	ResetUserMfa(ctx context.Context, input model.ResetUserMFAInput) (*model.ResetUserMFAOutput, error)
+	RevokeUserSessions(ctx context.Context, input model.RevokeUserSessionsInput) (*model.RevokeUserSessionsOutput, error)
 	UpdateGeneralSettings(ctx context.Context, input model.UpdateGeneralSettingsInput) (*model.GeneralSettingsConfig, error)
 }
 type QueryResolver interface {
@@ -1768,6 +1797,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Comment.ID(childComplexity), true
+
+	case "ConfirmMFAOutput.user":
+		if e.ComplexityRoot.ConfirmMFAOutput.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfirmMFAOutput.User(childComplexity), true
 
 	case "CreateAPITokenOutput.token":
 		if e.ComplexityRoot.CreateAPITokenOutput.Token == nil {
@@ -3228,6 +3264,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LogStreamTypeOptions.JSONArrayEnvelopeField(childComplexity), true
 
+	case "MFAEnrollment.secret":
+		if e.ComplexityRoot.MFAEnrollment.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MFAEnrollment.Secret(childComplexity), true
+	case "MFAEnrollment.url":
+		if e.ComplexityRoot.MFAEnrollment.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MFAEnrollment.URL(childComplexity), true
+
 	case "MetricsOutput.alertsPerRule":
 		if e.ComplexityRoot.MetricsOutput.AlertsPerRule == nil {
 			break
@@ -3330,6 +3379,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddDestination(childComplexity, args["input"].(model.DestinationInput)), true
+	case "Mutation.beginMFA":
+		if e.ComplexityRoot.Mutation.BeginMfa == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.BeginMfa(childComplexity), true
 	case "Mutation.cancelDataLakeQuery":
 		if e.ComplexityRoot.Mutation.CancelDataLakeQuery == nil {
 			break
@@ -3352,6 +3407,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ChangePassword(childComplexity, args["input"].(model.ChangePasswordInput)), true
+	case "Mutation.confirmMFA":
+		if e.ComplexityRoot.Mutation.ConfirmMfa == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_confirmMFA_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfirmMfa(childComplexity, args["input"].(model.ConfirmMFAInput)), true
 	case "Mutation.createAPIToken":
 		if e.ComplexityRoot.Mutation.CreateAPIToken == nil {
 			break
@@ -3594,6 +3660,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.InviteUser(childComplexity, args["input"].(model.InviteUserInput)), true
+	case "Mutation.resetUserMFA":
+		if e.ComplexityRoot.Mutation.ResetUserMfa == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resetUserMFA_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResetUserMfa(childComplexity, args["input"].(model.ResetUserMFAInput)), true
 	case "Mutation.resetUserPassword":
 		if e.ComplexityRoot.Mutation.ResetUserPassword == nil {
 			break
@@ -3605,6 +3682,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResetUserPassword(childComplexity, args["input"].(model.ResetUserPasswordInput)), true
+	case "Mutation.revokeUserSessions":
+		if e.ComplexityRoot.Mutation.RevokeUserSessions == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeUserSessions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeUserSessions(childComplexity, args["input"].(model.RevokeUserSessionsInput)), true
 	case "Mutation.rotateAPIToken":
 		if e.ComplexityRoot.Mutation.RotateAPIToken == nil {
 			break
@@ -4320,6 +4408,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.ValidateBulkUploadStatus(childComplexity, args["receiptId"].(string)), true
 
+	case "ResetUserMFAOutput.user":
+		if e.ComplexityRoot.ResetUserMFAOutput.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResetUserMFAOutput.User(childComplexity), true
+
 	case "ResetUserPasswordOutput.temporaryPassword":
 		if e.ComplexityRoot.ResetUserPasswordOutput.TemporaryPassword == nil {
 			break
@@ -4332,6 +4427,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ResetUserPasswordOutput.User(childComplexity), true
+
+	case "RevokeUserSessionsOutput.revoked":
+		if e.ComplexityRoot.RevokeUserSessionsOutput.Revoked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeUserSessionsOutput.Revoked(childComplexity), true
 
 	case "Role.createdAt":
 		if e.ComplexityRoot.Role.CreatedAt == nil {
@@ -5429,6 +5531,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AuditLogsInput", ec.unmarshalInputAuditLogsInput),
 			graphql.NewInputUnmarshaler("CancelDataLakeQueryInput", ec.unmarshalInputCancelDataLakeQueryInput),
 			graphql.NewInputUnmarshaler("ChangePasswordInput", ec.unmarshalInputChangePasswordInput),
+			graphql.NewInputUnmarshaler("ConfirmMFAInput", ec.unmarshalInputConfirmMFAInput),
 			graphql.NewInputUnmarshaler("CreateAPITokenInput", ec.unmarshalInputCreateAPITokenInput),
 			graphql.NewInputUnmarshaler("CreateAlertCommentInput", ec.unmarshalInputCreateAlertCommentInput),
 			graphql.NewInputUnmarshaler("CreateOrUpdateSchemaInput", ec.unmarshalInputCreateOrUpdateSchemaInput),
@@ -5463,7 +5566,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("InviteUserInput", ec.unmarshalInputInviteUserInput),
 			graphql.NewInputUnmarshaler("MetricsInput", ec.unmarshalInputMetricsInput),
 			graphql.NewInputUnmarshaler("PacksInput", ec.unmarshalInputPacksInput),
+			graphql.NewInputUnmarshaler("ResetUserMFAInput", ec.unmarshalInputResetUserMFAInput),
 			graphql.NewInputUnmarshaler("ResetUserPasswordInput", ec.unmarshalInputResetUserPasswordInput),
+			graphql.NewInputUnmarshaler("RevokeUserSessionsInput", ec.unmarshalInputRevokeUserSessionsInput),
 			graphql.NewInputUnmarshaler("RolesInput", ec.unmarshalInputRolesInput),
 			graphql.NewInputUnmarshaler("SavedQueriesInput", ec.unmarshalInputSavedQueriesInput),
 			graphql.NewInputUnmarshaler("SavedQueryInput", ec.unmarshalInputSavedQueryInput),
@@ -5707,13 +5812,13 @@ type Query {
   roleById(id: ID!): Role! @access(permission: "users:read")
   roleByName(name: String!): Role! @access(permission: "users:read")
   "API tokens (their values are never shown again after creation)."
-  apiTokens: [APIToken!]! @access(permission: "tokens:write")
+  apiTokens: [APIToken!]! @access(permission: "tokens:read")
   "Who changed what, when and from where; every sign-in too."
   auditLogs(input: AuditLogsInput): AuditLogsOutput! @access(permission: "audit:read")
 
   # --- metrics for charts
-  "Data and alert metrics over a time range; each part needs its own read permission."
-  metrics(input: MetricsInput!): MetricsOutput! @access(permission: "any")
+  "Event, byte and alert counts over a time range, for charts."
+  metrics(input: MetricsInput!): MetricsOutput! @access(permission: "metrics:read")
 }
 
 type Mutation {
@@ -5758,8 +5863,8 @@ type Mutation {
   deleteDataModels(input: DeleteEntitiesInput!): DeleteEntitiesOutput! @access(permission: "detections:write")
   "Enables or disables every detection of a pack."
   updatePack(input: UpdatePackInput!): PackOutput! @access(permission: "detections:write")
-  createSavedQuery(input: SavedQueryInput!): SavedQueryOutput! @access(permission: "queries:run")
-  updateSavedQuery(input: SavedQueryInput!): SavedQueryOutput! @access(permission: "queries:run")
+  createSavedQuery(input: SavedQueryInput!): SavedQueryOutput! @access(permission: "queries:write")
+  updateSavedQuery(input: SavedQueryInput!): SavedQueryOutput! @access(permission: "queries:write")
   "Deletes saved queries by name; includeDetections also deletes the scheduled rules that use them."
   deleteSavedQueriesByName(input: DeleteSavedQueriesByNameInput!): DeleteSavedQueriesByNameOutput! @access(permission: "detections:write")
 
@@ -5811,6 +5916,14 @@ type Mutation {
   rotateAPIToken: RotateAPITokenOutput! @access(permission: "any")
   "Changes the signed-in user's password."
   changePassword(input: ChangePasswordInput!): ChangePasswordOutput! @access(permission: "any")
+  "Starts setting up a TOTP authenticator for the signed-in user: scan the URL, then confirmMFA with a code."
+  beginMFA: MFAEnrollment! @access(permission: "any")
+  "Activates the authenticator begun with beginMFA, with a code it shows."
+  confirmMFA(input: ConfirmMFAInput!): ConfirmMFAOutput! @access(permission: "any")
+  "Removes a user's authenticator (a lost device); with MFA required they set up a new one at the next sign-in."
+  resetUserMFA(input: ResetUserMFAInput!): ResetUserMFAOutput! @access(permission: "users:write")
+  "Ends every console session of a user (sign out everywhere)."
+  revokeUserSessions(input: RevokeUserSessionsInput!): RevokeUserSessionsOutput! @access(permission: "users:write")
 
   # --- settings
   updateGeneralSettings(input: UpdateGeneralSettingsInput!): GeneralSettingsConfig! @access(permission: "settings:write")
@@ -6001,6 +6114,39 @@ input ChangePasswordInput {
 
 type ChangePasswordOutput {
   user: User!
+}
+
+"A TOTP secret being set up, shown once."
+type MFAEnrollment {
+  "The secret, base32, to type into an authenticator app."
+  secret: String!
+  "An otpauth:// URL for a QR code."
+  url: String!
+}
+
+input ConfirmMFAInput {
+  code: String!
+}
+
+type ConfirmMFAOutput {
+  user: User!
+}
+
+input ResetUserMFAInput {
+  id: ID!
+}
+
+type ResetUserMFAOutput {
+  user: User!
+}
+
+input RevokeUserSessionsInput {
+  id: ID!
+}
+
+type RevokeUserSessionsOutput {
+  "How many sessions ended."
+  revoked: Int!
 }
 
 type APIToken {
@@ -7497,22 +7643,25 @@ type SeriesWithEntityID {
 }
 
 type MetricsOutput {
-  alertsPerRule: [SeriesWithEntityID!] @access(permission: "alerts:read")
-  alertsPerSeverity: [SeriesWithBreakdown!]! @access(permission: "alerts:read")
-  bytesIngestedPerSource: [Series!] @access(permission: "sources:read")
-  bytesProcessedPerSource: [SeriesWithBreakdown!]! @access(permission: "sources:read")
-  bytesQueriedPerSource: [SeriesWithBreakdown!]! @access(permission: "sources:read")
-  eventsProcessedPerLogType: [SeriesWithBreakdown!]! @access(permission: "sources:read")
+  alertsPerRule: [SeriesWithEntityID!]
+  alertsPerSeverity: [SeriesWithBreakdown!]!
+  bytesIngestedPerSource: [Series!]
+  bytesProcessedPerSource: [SeriesWithBreakdown!]!
+  "Always empty: query bytes are not metered per source."
+  bytesQueriedPerSource: [SeriesWithBreakdown!]!
+  eventsProcessedPerLogType: [SeriesWithBreakdown!]!
   "Events per source over time."
-  eventsProcessedPerSource: [SeriesWithBreakdown!]! @access(permission: "sources:read")
+  eventsProcessedPerSource: [SeriesWithBreakdown!]!
   "Bytes per log type over time."
-  bytesProcessedPerLogType: [SeriesWithBreakdown!]! @access(permission: "sources:read")
-  latencyPerLogType: [Series!] @access(permission: "sources:read")
-  totalAlerts: Float! @access(permission: "alerts:read")
-  totalBytesIngested: Float! @access(permission: "sources:read")
-  totalBytesProcessed: Float! @access(permission: "sources:read")
-  totalBytesQueried: Float! @access(permission: "sources:read")
-  totalEventsProcessed: Float! @access(permission: "sources:read")
+  bytesProcessedPerLogType: [SeriesWithBreakdown!]!
+  "Always empty: ingestion latency is not metered yet."
+  latencyPerLogType: [Series!]
+  totalAlerts: Float!
+  totalBytesIngested: Float!
+  totalBytesProcessed: Float!
+  "Always 0: query bytes are not metered per source."
+  totalBytesQueried: Float!
+  totalEventsProcessed: Float!
   "The bucket size used, in minutes."
   intervalInMinutes: Int!
 }
@@ -7796,6 +7945,14 @@ func (ec *executionContext) childFields_Comment(ctx context.Context, field graph
 		return ec.fieldContext_Comment_id(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Comment", field.Name)
+}
+
+func (ec *executionContext) childFields_ConfirmMFAOutput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_ConfirmMFAOutput_user(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConfirmMFAOutput", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateAPITokenOutput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8554,6 +8711,16 @@ func (ec *executionContext) childFields_LogStreamTypeOptions(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type LogStreamTypeOptions", field.Name)
 }
 
+func (ec *executionContext) childFields_MFAEnrollment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "secret":
+		return ec.fieldContext_MFAEnrollment_secret(ctx, field)
+	case "url":
+		return ec.fieldContext_MFAEnrollment_url(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MFAEnrollment", field.Name)
+}
+
 func (ec *executionContext) childFields_MetricsOutput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "alertsPerRule":
@@ -8636,6 +8803,14 @@ func (ec *executionContext) childFields_PacksOutputEdge(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type PacksOutputEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ResetUserMFAOutput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_ResetUserMFAOutput_user(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResetUserMFAOutput", field.Name)
+}
+
 func (ec *executionContext) childFields_ResetUserPasswordOutput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "user":
@@ -8644,6 +8819,14 @@ func (ec *executionContext) childFields_ResetUserPasswordOutput(ctx context.Cont
 		return ec.fieldContext_ResetUserPasswordOutput_temporaryPassword(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ResetUserPasswordOutput", field.Name)
+}
+
+func (ec *executionContext) childFields_RevokeUserSessionsOutput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "revoked":
+		return ec.fieldContext_RevokeUserSessionsOutput_revoked(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevokeUserSessionsOutput", field.Name)
 }
 
 func (ec *executionContext) childFields_Role(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9336,6 +9519,20 @@ func (ec *executionContext) field_Mutation_changePassword_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_confirmMFA_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ConfirmMFAInput, error) {
+			return ec.unmarshalNConfirmMFAInput2githubᚗcomᚋpantherlabsᚋpantherᚋinternalᚋapiᚋgraphqlᚋmodelᚐConfirmMFAInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createAPIToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9644,12 +9841,40 @@ func (ec *executionContext) field_Mutation_inviteUser_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_resetUserMFA_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ResetUserMFAInput, error) {
+			return ec.unmarshalNResetUserMFAInput2githubᚗcomᚋpantherlabsᚋpantherᚋinternalᚋapiᚋgraphqlᚋmodelᚐResetUserMFAInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_resetUserPassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.ResetUserPasswordInput, error) {
 			return ec.unmarshalNResetUserPasswordInput2githubᚗcomᚋpantherlabsᚋpantherᚋinternalᚋapiᚋgraphqlᚋmodelᚐResetUserPasswordInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_revokeUserSessions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RevokeUserSessionsInput, error) {
+			return ec.unmarshalNRevokeUserSessionsInput2githubᚗcomᚋpantherlabsᚋpantherᚋinternalᚋapiᚋgraphqlᚋmodelᚐRevokeUserSessionsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -12662,6 +12887,38 @@ func (ec *executionContext) fieldContext_Comment_id(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Comment", field, false, false, "ID")
 }
 
+func (ec *executionContext) _ConfirmMFAOutput_user(ctx context.Context, field graphql.CollectedField, obj *model.ConfirmMFAOutput) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfirmMFAOutput_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋpantherlabsᚋpantherᚋinternalᚋapiᚋgraphqlᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConfirmMFAOutput_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConfirmMFAOutput",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CreateAPITokenOutput_token(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPITokenOutput) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13134,7 +13391,7 @@ func (ec *executionContext) _DataLakeDatabase_tables(ctx context.Context, field 
 			return ec.fieldContext_DataLakeDatabase_tables(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Tables, nil
+			return ec.Resolvers.DataLakeDatabase().Tables(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.DataLakeDatabaseTable) graphql.Marshaler {
@@ -13148,8 +13405,8 @@ func (ec *executionContext) fieldContext_DataLakeDatabase_tables(_ context.Conte
 	fc = &graphql.FieldContext{
 		Object:     "DataLakeDatabase",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_DataLakeDatabaseTable(ctx, field)
 		},
@@ -18433,6 +18690,52 @@ func (ec *executionContext) fieldContext_LogStreamTypeOptions_jsonArrayEnvelopeF
 	return graphql.NewScalarFieldContext("LogStreamTypeOptions", field, false, false, "String")
 }
 
+func (ec *executionContext) _MFAEnrollment_secret(ctx context.Context, field graphql.CollectedField, obj *model.MFAEnrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MFAEnrollment_secret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Secret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MFAEnrollment_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MFAEnrollment", field, false, false, "String")
+}
+
+func (ec *executionContext) _MFAEnrollment_url(ctx context.Context, field graphql.CollectedField, obj *model.MFAEnrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MFAEnrollment_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MFAEnrollment_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MFAEnrollment", field, false, false, "String")
+}
+
 func (ec *executionContext) _MetricsOutput_alertsPerRule(ctx context.Context, field graphql.CollectedField, obj *model.MetricsOutput) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20959,6 +21262,170 @@ func (ec *executionContext) fieldContext_Mutation_changePassword(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_beginMFA(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_beginMFA(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().BeginMfa(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MFAEnrollment) graphql.Marshaler {
+			return ec.marshalNMFAEnrollment2ᚖgithubᚗcomᚋpantherlabsᚋpantherᚋinternalᚋapiᚋgraphqlᚋmodelᚐMFAEnrollment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_beginMFA(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MFAEnrollment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_confirmMFA(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_confirmMFA(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConfirmMfa(ctx, fc.Args["input"].(model.ConfirmMFAInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConfirmMFAOutput) graphql.Marshaler {
+			return ec.marshalNConfirmMFAOutput2ᚖgithubᚗcomᚋpantherlabsᚋpantherᚋinternalᚋapiᚋgraphqlᚋmodelᚐConfirmMFAOutput(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_confirmMFA(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConfirmMFAOutput(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_confirmMFA_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resetUserMFA(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resetUserMFA(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResetUserMfa(ctx, fc.Args["input"].(model.ResetUserMFAInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ResetUserMFAOutput) graphql.Marshaler {
+			return ec.marshalNResetUserMFAOutput2ᚖgithubᚗcomᚋpantherlabsᚋpantherᚋinternalᚋapiᚋgraphqlᚋmodelᚐResetUserMFAOutput(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resetUserMFA(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResetUserMFAOutput(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resetUserMFA_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeUserSessions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeUserSessions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeUserSessions(ctx, fc.Args["input"].(model.RevokeUserSessionsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RevokeUserSessionsOutput) graphql.Marshaler {
+			return ec.marshalNRevokeUserSessionsOutput2ᚖgithubᚗcomᚋpantherlabsᚋpantherᚋinternalᚋapiᚋgraphqlᚋmodelᚐRevokeUserSessionsOutput(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeUserSessions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevokeUserSessionsOutput(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeUserSessions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_updateGeneralSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22991,6 +23458,38 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _ResetUserMFAOutput_user(ctx context.Context, field graphql.CollectedField, obj *model.ResetUserMFAOutput) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResetUserMFAOutput_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋpantherlabsᚋpantherᚋinternalᚋapiᚋgraphqlᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResetUserMFAOutput_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResetUserMFAOutput",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ResetUserPasswordOutput_user(ctx context.Context, field graphql.CollectedField, obj *model.ResetUserPasswordOutput) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23044,6 +23543,29 @@ func (ec *executionContext) _ResetUserPasswordOutput_temporaryPassword(ctx conte
 }
 func (ec *executionContext) fieldContext_ResetUserPasswordOutput_temporaryPassword(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ResetUserPasswordOutput", field, false, false, "String")
+}
+
+func (ec *executionContext) _RevokeUserSessionsOutput_revoked(ctx context.Context, field graphql.CollectedField, obj *model.RevokeUserSessionsOutput) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevokeUserSessionsOutput_revoked(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revoked, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevokeUserSessionsOutput_revoked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevokeUserSessionsOutput", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Role_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Role) (ret graphql.Marshaler) {
@@ -28854,6 +29376,48 @@ func UnmarshalChangePasswordInput(ctx context.Context, raw any) (model.ChangePas
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputConfirmMFAInput(ctx context.Context, obj any) (model.ConfirmMFAInput, error) {
+	var it model.ConfirmMFAInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalConfirmMFAInput unmarshals raw into the ConfirmMFAInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalConfirmMFAInput(ctx context.Context, raw any) (model.ConfirmMFAInput, error) {
+	var out model.ConfirmMFAInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConfirmMFAInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateAPITokenInput(ctx context.Context, obj any) (model.CreateAPITokenInput, error) {
 	var it model.CreateAPITokenInput
 	if obj == nil {
@@ -31137,6 +31701,48 @@ func UnmarshalPacksInput(ctx context.Context, raw any) (model.PacksInput, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputResetUserMFAInput(ctx context.Context, obj any) (model.ResetUserMFAInput, error) {
+	var it model.ResetUserMFAInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalResetUserMFAInput unmarshals raw into the ResetUserMFAInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalResetUserMFAInput(ctx context.Context, raw any) (model.ResetUserMFAInput, error) {
+	var out model.ResetUserMFAInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ResetUserMFAInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputResetUserPasswordInput(ctx context.Context, obj any) (model.ResetUserPasswordInput, error) {
 	var it model.ResetUserPasswordInput
 	if obj == nil {
@@ -31176,6 +31782,48 @@ func (ec *executionContext) unmarshalInputResetUserPasswordInput(ctx context.Con
 func UnmarshalResetUserPasswordInput(ctx context.Context, raw any) (model.ResetUserPasswordInput, error) {
 	var out model.ResetUserPasswordInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ResetUserPasswordInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRevokeUserSessionsInput(ctx context.Context, obj any) (model.RevokeUserSessionsInput, error) {
+	var it model.RevokeUserSessionsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRevokeUserSessionsInput unmarshals raw into the RevokeUserSessionsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRevokeUserSessionsInput(ctx context.Context, raw any) (model.RevokeUserSessionsInput, error) {
+	var out model.RevokeUserSessionsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RevokeUserSessionsInput", raw, &out)
 	return out, err
 }
 
@@ -33583,6 +34231,39 @@ func (ec *executionContext) _Comment(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var confirmMFAOutputImplementors = []string{"ConfirmMFAOutput"}
+
+func (ec *executionContext) _ConfirmMFAOutput(ctx context.Context, sel ast.SelectionSet, obj *model.ConfirmMFAOutput) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, confirmMFAOutputImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConfirmMFAOutput")
+		case "user":
+			out.Values[i] = ec._ConfirmMFAOutput_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var createAPITokenOutputImplementors = []string{"CreateAPITokenOutput"}
 
 func (ec *executionContext) _CreateAPITokenOutput(ctx context.Context, sel ast.SelectionSet, obj *model.CreateAPITokenOutput) graphql.Marshaler {
@@ -33868,18 +34549,19 @@ func (ec *executionContext) _DataLakeDatabase(ctx context.Context, sel ast.Selec
 		case "description":
 			out.Values[i] = ec._DataLakeDatabase_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._DataLakeDatabase_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "tables":
-			out.Values[i] = ec._DataLakeDatabase_tables(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataLakeDatabase_tables(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -36488,6 +37170,44 @@ func (ec *executionContext) _LogStreamTypeOptions(ctx context.Context, sel ast.S
 	return out
 }
 
+var mFAEnrollmentImplementors = []string{"MFAEnrollment"}
+
+func (ec *executionContext) _MFAEnrollment(ctx context.Context, sel ast.SelectionSet, obj *model.MFAEnrollment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mFAEnrollmentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MFAEnrollment")
+		case "secret":
+			out.Values[i] = ec._MFAEnrollment_secret(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._MFAEnrollment_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var metricsOutputImplementors = []string{"MetricsOutput"}
 
 func (ec *executionContext) _MetricsOutput(ctx context.Context, sel ast.SelectionSet, obj *model.MetricsOutput) graphql.Marshaler {
@@ -36957,6 +37677,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "changePassword":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_changePassword(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "beginMFA":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_beginMFA(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confirmMFA":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_confirmMFA(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resetUserMFA":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resetUserMFA(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeUserSessions":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeUserSessions(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -37436,6 +38184,39 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	return out
 }
 
+var resetUserMFAOutputImplementors = []string{"ResetUserMFAOutput"}
+
+func (ec *executionContext) _ResetUserMFAOutput(ctx context.Context, sel ast.SelectionSet, obj *model.ResetUserMFAOutput) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, resetUserMFAOutputImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResetUserMFAOutput")
+		case "user":
+			out.Values[i] = ec._ResetUserMFAOutput_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var resetUserPasswordOutputImplementors = []string{"ResetUserPasswordOutput"}
 
 func (ec *executionContext) _ResetUserPasswordOutput(ctx context.Context, sel ast.SelectionSet, obj *model.ResetUserPasswordOutput) graphql.Marshaler {
@@ -37454,6 +38235,39 @@ func (ec *executionContext) _ResetUserPasswordOutput(ctx context.Context, sel as
 			}
 		case "temporaryPassword":
 			out.Values[i] = ec._ResetUserPasswordOutput_temporaryPassword(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var revokeUserSessionsOutputImplementors = []string{"RevokeUserSessionsOutput"}
+
+func (ec *executionContext) _RevokeUserSessionsOutput(ctx context.Context, sel ast.SelectionSet, obj *model.RevokeUserSessionsOutput) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, revokeUserSessionsOutputImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RevokeUserSessionsOutput")
+		case "revoked":
+			out.Values[i] = ec._RevokeUserSessionsOutput_revoked(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -40290,6 +41104,19 @@ func (ec *executionContext) marshalNCommentFormat2githubᚗcomᚋpantherlabsᚋp
 	return v
 }
 
+func (ec *executionContext) unmarshalNConfirmMFAInput2githubᚗcomᚋpantherlabsᚋpantherᚋinternalᚋapiᚋgraphqlᚋmodelᚐConfirmMFAInput(ctx context.Context, v any) (model.ConfirmMFAInput, error) {
+	res, err := ec.unmarshalInputConfirmMFAInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNConfirmMFAOutput2ᚖgithubᚗcomᚋpantherlabsᚋpantherᚋinternalᚋapiᚋgraphqlᚋmodelᚐConfirmMFAOutput(ctx context.Context, sel ast.SelectionSet, v *model.ConfirmMFAOutput) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConfirmMFAOutput!")
+		return graphql.Null
+	}
+	return ec._ConfirmMFAOutput(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCreateAPITokenInput2githubᚗcomᚋpantherlabsᚋpantherᚋinternalᚋapiᚋgraphqlᚋmodelᚐCreateAPITokenInput(ctx context.Context, v any) (model.CreateAPITokenInput, error) {
 	res, err := ec.unmarshalInputCreateAPITokenInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -41360,6 +42187,14 @@ func (ec *executionContext) marshalNLong2int64(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) marshalNMFAEnrollment2ᚖgithubᚗcomᚋpantherlabsᚋpantherᚋinternalᚋapiᚋgraphqlᚋmodelᚐMFAEnrollment(ctx context.Context, sel ast.SelectionSet, v *model.MFAEnrollment) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MFAEnrollment!")
+		return graphql.Null
+	}
+	return ec._MFAEnrollment(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNMetricsInput2githubᚗcomᚋpantherlabsᚋpantherᚋinternalᚋapiᚋgraphqlᚋmodelᚐMetricsInput(ctx context.Context, v any) (model.MetricsInput, error) {
 	res, err := ec.unmarshalInputMetricsInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -41471,6 +42306,19 @@ func (ec *executionContext) marshalNRelatedComponent2githubᚗcomᚋpantherlabs�
 	return v
 }
 
+func (ec *executionContext) unmarshalNResetUserMFAInput2githubᚗcomᚋpantherlabsᚋpantherᚋinternalᚋapiᚋgraphqlᚋmodelᚐResetUserMFAInput(ctx context.Context, v any) (model.ResetUserMFAInput, error) {
+	res, err := ec.unmarshalInputResetUserMFAInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNResetUserMFAOutput2ᚖgithubᚗcomᚋpantherlabsᚋpantherᚋinternalᚋapiᚋgraphqlᚋmodelᚐResetUserMFAOutput(ctx context.Context, sel ast.SelectionSet, v *model.ResetUserMFAOutput) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ResetUserMFAOutput!")
+		return graphql.Null
+	}
+	return ec._ResetUserMFAOutput(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNResetUserPasswordInput2githubᚗcomᚋpantherlabsᚋpantherᚋinternalᚋapiᚋgraphqlᚋmodelᚐResetUserPasswordInput(ctx context.Context, v any) (model.ResetUserPasswordInput, error) {
 	res, err := ec.unmarshalInputResetUserPasswordInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -41482,6 +42330,19 @@ func (ec *executionContext) marshalNResetUserPasswordOutput2ᚖgithubᚗcomᚋpa
 		return graphql.Null
 	}
 	return ec._ResetUserPasswordOutput(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRevokeUserSessionsInput2githubᚗcomᚋpantherlabsᚋpantherᚋinternalᚋapiᚋgraphqlᚋmodelᚐRevokeUserSessionsInput(ctx context.Context, v any) (model.RevokeUserSessionsInput, error) {
+	res, err := ec.unmarshalInputRevokeUserSessionsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRevokeUserSessionsOutput2ᚖgithubᚗcomᚋpantherlabsᚋpantherᚋinternalᚋapiᚋgraphqlᚋmodelᚐRevokeUserSessionsOutput(ctx context.Context, sel ast.SelectionSet, v *model.RevokeUserSessionsOutput) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RevokeUserSessionsOutput!")
+		return graphql.Null
+	}
+	return ec._RevokeUserSessionsOutput(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRole2ᚕᚖgithubᚗcomᚋpantherlabsᚋpantherᚋinternalᚋapiᚋgraphqlᚋmodelᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Role) graphql.Marshaler {

@@ -192,3 +192,9 @@ type User struct {
 }
 
 func (User) IsActor() {}
+
+// DataLakeDatabase is a database of the lake; its tables are listed on demand.
+type DataLakeDatabase struct {
+	Description *string
+	Name        string
+}

@@ -172,6 +172,14 @@ type ChangePasswordOutput struct {
 	User *User `json:"user"`
 }
 
+type ConfirmMFAInput struct {
+	Code string `json:"code"`
+}
+
+type ConfirmMFAOutput struct {
+	User *User `json:"user"`
+}
+
 type CreateAPITokenInput struct {
 	Name string `json:"name"`
 	// Admin, Analyst or ReadOnly.
@@ -252,12 +260,6 @@ type CursorBasedPaginationPageInfo struct {
 	HasNextPage     bool    `json:"hasNextPage"`
 	HasPreviousPage bool    `json:"hasPreviousPage"`
 	StartCursor     *string `json:"startCursor,omitempty"`
-}
-
-type DataLakeDatabase struct {
-	Description *string                  `json:"description,omitempty"`
-	Name        string                   `json:"name"`
-	Tables      []*DataLakeDatabaseTable `json:"tables"`
 }
 
 type DataLakeDatabaseTable struct {
@@ -803,6 +805,14 @@ type LogStreamTypeOptions struct {
 	JSONArrayEnvelopeField *string `json:"jsonArrayEnvelopeField,omitempty"`
 }
 
+// A TOTP secret being set up, shown once.
+type MFAEnrollment struct {
+	// The secret, base32, to type into an authenticator app.
+	Secret string `json:"secret"`
+	// An otpauth:// URL for a QR code.
+	URL string `json:"url"`
+}
+
 type MetricsInput struct {
 	FromDate time.Time `json:"fromDate"`
 	// Bucket size of the series; default chosen from the range.
@@ -846,6 +856,14 @@ type PacksOutputEdge struct {
 type Query struct {
 }
 
+type ResetUserMFAInput struct {
+	ID string `json:"id"`
+}
+
+type ResetUserMFAOutput struct {
+	User *User `json:"user"`
+}
+
 type ResetUserPasswordInput struct {
 	ID string `json:"id"`
 }
@@ -853,6 +871,15 @@ type ResetUserPasswordInput struct {
 type ResetUserPasswordOutput struct {
 	User              *User  `json:"user"`
 	TemporaryPassword string `json:"temporaryPassword"`
+}
+
+type RevokeUserSessionsInput struct {
+	ID string `json:"id"`
+}
+
+type RevokeUserSessionsOutput struct {
+	// How many sessions ended.
+	Revoked int `json:"revoked"`
 }
 
 type Role struct {

@@ -1,0 +1,4 @@
+package cli
+
+// ParseSince is parseSince, for tests.
+var ParseSince = parseSince
