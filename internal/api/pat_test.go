@@ -598,3 +598,38 @@ Tests:
 		t.Errorf("invalid spec: %s (%s)", r.messages(), r.code())
 	}
 }
+
+// patCreatePerfTest is the start of `panther_analysis_tool benchmark`: a replay this server
+// does not have. PAT tells "not supported" from any other failure by the code
+// GRAPHQL_VALIDATION_FAILED, so the answer must carry it (and no data).
+const patCreatePerfTest = `mutation CreatePerfTest ($input: CreatePerfTestInput!){
+    createPerfTest(input: $input) {
+        replay {
+            id
+            state
+            summary { totalAlerts readTimeNanos processingTimeNanos }
+        }
+    }
+}`
+
+func TestPATUnsupportedOperationsSayValidationFailed(t *testing.T) {
+	s := newServer(t)
+	for name, doc := range map[string]string{
+		"createPerfTest": patCreatePerfTest,
+		"transpileSimpleDetectionsToPython": `mutation TranspileSimpleDetectionsToPython($input: TranspileSimpleDetectionsToPythonInput!) {
+    transpileSimpleDetectionsToPython(input: $input) {
+        transpiledPython
+    }
+}`,
+	} {
+		r := s.gql(s.tokens[auth.RoleAdmin], doc, map[string]any{"input": map[string]any{"data": []string{"{}"}}})
+		if r.code() != "GRAPHQL_VALIDATION_FAILED" || string(r.Data) != "" && string(r.Data) != "null" {
+			t.Errorf("%s: code %q, data %s, errors %s", name, r.code(), r.Data, r.messages())
+		}
+	}
+	// Without credentials the same document is refused before validation.
+	r := s.gqlAt("/public/graphql", nil, patCreatePerfTest, nil)
+	if r.code() != "UNAUTHENTICATED" {
+		t.Errorf("anonymous: %q %s", r.code(), r.messages())
+	}
+}

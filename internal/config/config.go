@@ -107,7 +107,7 @@ func Default() Config {
 		DataDir: "panther-data",
 		Log:     Log{Format: "text", Level: "info"},
 		Lake: Lake{FlushInterval: Duration(60 * time.Second), FlushBytes: 256 << 20, BufferBytes: 160 << 20,
-			MaxFileBytes: 512 << 20, HousekeepingInterval: Duration(5 * time.Minute)},
+			MaxFileBytes: 512 << 20, HousekeepingInterval: Duration(time.Minute)},
 		Queue: Queue{Replicas: 1, MaxBytes: 4 << 30, MaxAge: Duration(7 * 24 * time.Hour), MaxPayload: 8 << 20,
 			DedupWindow: Duration(10 * time.Minute)},
 		Python:   Python{Interpreter: "python3", RuleTimeout: Duration(15 * time.Second), MemoryLimit: 1 << 30},

@@ -64,7 +64,9 @@ func (s *Service) start(ctx context.Context, q *Query, j job) (string, error) {
 	q.ID = uuid.NewString()
 	q.Status = StatusRunning
 	q.StartedAt = s.opts.Now().UTC().Truncate(time.Millisecond)
-	runCtx, cancel := context.WithCancel(context.Background())
+	// The query outlives the request but keeps its values: the principal, which gated system
+	// tables (panther_system.audit) check before they are read.
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	r := &run{cancel: cancel, done: make(chan struct{})}
 	s.mu.Lock()
 	if s.closed {

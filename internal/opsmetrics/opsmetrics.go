@@ -36,6 +36,14 @@ type Metrics struct {
 	CheckpointErrors  prometheus.Counter
 	PipelineRestarts  prometheus.Counter
 
+	// Lake housekeeping: compacted files written and the files they replace, partitions
+	// expired by retention, files deleted, failed runs.
+	Compactions       prometheus.Counter
+	FilesReplaced     prometheus.Counter
+	PartitionsExpired prometheus.Counter
+	FilesDeleted      prometheus.Counter
+	HousekeepErrors   prometheus.Counter
+
 	// Detections: matches and errors of every rule, by detection (calls and time of Python
 	// rules come from RuleStats).
 	RuleMatches    *prometheus.CounterVec
@@ -72,13 +80,18 @@ func New() *Metrics {
 		LakeRows:     f("lake_rows_total", "Rows in the lake files committed, by kind.", "kind"),
 		CheckpointSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "panther", Name: "lake_flush_seconds",
 			Help: "Duration of a checkpoint: lake buffers written, synced and committed with the state.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 14)}),
-		CheckpointErrors: counter("checkpoint_errors_total", "Checkpoints that failed (the pipeline restarts from the previous one)."),
-		PipelineRestarts: counter("pipeline_restarts_total", "Restarts of the pipeline from the last checkpoint after a failure."),
-		RuleMatches:      f("rule_matches_total", "Rule matches, by detection.", "detection"),
-		RuleErrors:       f("rule_errors_total", "Rule errors, by detection.", "detection"),
-		AlertsRaisedRT:   f("alerts_raised_total", "Alerts raised by this process, by severity and alert type.", "severity", "type"),
-		Reloads:          f("reloads_total", "Hot reloads, by what changed (detections, schemas, sources) and result (ok, error).", "what", "result"),
-		SourceErrors:     f("source_errors_total", "Errors reported by running sources, by source.", "source"),
+		CheckpointErrors:  counter("checkpoint_errors_total", "Checkpoints that failed (the pipeline restarts from the previous one)."),
+		PipelineRestarts:  counter("pipeline_restarts_total", "Restarts of the pipeline from the last checkpoint after a failure."),
+		Compactions:       counter("lake_compactions_total", "Compacted lake files written by housekeeping."),
+		FilesReplaced:     counter("lake_files_replaced_total", "Small lake files replaced by compacted ones."),
+		PartitionsExpired: counter("lake_partitions_expired_total", "Lake partitions (hours) expired by lake.retention_days."),
+		FilesDeleted:      counter("lake_files_deleted_total", "Lake files deleted by housekeeping (replaced, expired, stale temporaries)."),
+		HousekeepErrors:   counter("lake_housekeeping_errors_total", "Housekeeping runs that failed."),
+		RuleMatches:       f("rule_matches_total", "Rule matches, by detection.", "detection"),
+		RuleErrors:        f("rule_errors_total", "Rule errors, by detection.", "detection"),
+		AlertsRaisedRT:    f("alerts_raised_total", "Alerts raised by this process, by severity and alert type.", "severity", "type"),
+		Reloads:           f("reloads_total", "Hot reloads, by what changed (detections, schemas, sources) and result (ok, error).", "what", "result"),
+		SourceErrors:      f("source_errors_total", "Errors reported by running sources, by source.", "source"),
 	}
 	r.MustRegister(m.CheckpointSeconds)
 	return m

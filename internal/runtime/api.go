@@ -7,6 +7,7 @@ import (
 	rtdebug "runtime/debug"
 
 	"github.com/pantherlabs/panther/internal/api"
+	"github.com/pantherlabs/panther/internal/auth/auditsql"
 	"github.com/pantherlabs/panther/internal/content"
 	"github.com/pantherlabs/panther/internal/lakequery"
 	"github.com/pantherlabs/panther/internal/logtypes"
@@ -39,16 +40,17 @@ func (s *Server) apiHandler(ctx context.Context) (http.Handler, error) {
 	}
 	// SQL from the API runs in a sandboxed engine; the API's own queries (an alert's events)
 	// in a trusted one. Both are in-memory DuckDB over the lake's files.
-	open := func(sandbox bool, tmp string) (*sqlengine.Engine, error) {
+	// The sandboxed one also serves panther_system.audit, to principals with audit:read.
+	open := func(sandbox bool, tmp string, sys ...sqlengine.SystemTable) (*sqlengine.Engine, error) {
 		eng, err := sqlengine.Open(ctx, sqlengine.Options{LakeDir: s.lakeDir, Types: s.registry(), Sandbox: sandbox,
-			TempDir: filepath.Join(s.dataDir, "tmp", tmp)})
+			TempDir: filepath.Join(s.dataDir, "tmp", tmp), SystemTables: sys})
 		if err != nil {
 			return nil, err
 		}
 		s.defer_(eng.Close)
 		return eng, nil
 	}
-	sandboxed, err := open(true, "sql-api")
+	sandboxed, err := open(true, "sql-api", auditsql.Table(s.auth))
 	if err != nil {
 		return nil, err
 	}

@@ -117,7 +117,9 @@ func TestServerAPI(t *testing.T) {
 		_, out := ts.gql("/v1/public/graphql", key, `mutation ExecuteDataLakeQuery($input: ExecuteDataLakeQueryInput!) { executeDataLakeQuery(input: $input) { id } }`,
 			map[string]any{"input": map[string]any{"sql": "SELECT eventName FROM panther_logs.public.aws_cloudtrail WHERE p_event_time >= '2026-01-01' ORDER BY eventName", "databaseName": "panther_logs.public"}})
 		id := out["data"].(map[string]any)["executeDataLakeQuery"].(map[string]any)["id"].(string)
-		for {
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for ; ; <-tick.C {
 			_, q := ts.gql("/v1/public/graphql", key, `query GetDataLakeQuery($id: ID!, $root: Boolean = false, $resultsInput: DataLakeQueryResultsInput) {
     dataLakeQuery(id: $id, root: $root) { status message results(input: $resultsInput) { edges { node } } } }`,
 				map[string]any{"id": id, "resultsInput": map[string]any{"pageSize": 100}})
@@ -135,7 +137,69 @@ func TestServerAPI(t *testing.T) {
 	if first := rows[0].(map[string]any)["node"].(map[string]any)["eventName"]; first != "CreateUser" {
 		t.Errorf("rows: %v", rows)
 	}
+
+	// The ingestion charts: mcp-panther's get_bytes_processed_metrics and PAT's metrics query
+	// (benchmark's choice of an hour) see the bytes the source received, under its label.
+	now := time.Now().UTC()
+	for _, c := range []struct {
+		who, doc string
+		in       map[string]any
+	}{
+		{"mcp-panther", mcpBytesProcessed, map[string]any{"fromDate": now.Add(-time.Hour).Format("2006-01-02T15:04:05.000Z"), "toDate": now.Add(time.Minute).Format("2006-01-02T15:04:05.000Z"), "intervalInMinutes": 1440}},
+		{"panther_analysis_tool", patMetrics, map[string]any{"fromDate": now.Add(-time.Hour).Format("2006-01-02T15:04:05.999999-07:00"), "toDate": now.Add(time.Minute).Format("2006-01-02T15:04:05.999999-07:00"), "intervalInMinutes": 60}},
+	} {
+		_, out := ts.gql("/public/graphql", key, c.doc, map[string]any{"input": c.in})
+		var got struct {
+			Data struct {
+				Metrics struct {
+					BytesProcessedPerSource []struct {
+						Label     string
+						Value     float64
+						Breakdown map[string]float64
+					}
+				}
+			}
+			Errors []any
+		}
+		b, _ := json.Marshal(out)
+		if err := json.Unmarshal(b, &got); err != nil || got.Errors != nil {
+			t.Fatalf("%s metrics: %s", c.who, b)
+		}
+		series := got.Data.Metrics.BytesProcessedPerSource
+		if len(series) != 1 || series[0].Label != "edge" || series[0].Value <= 0 {
+			t.Errorf("%s bytesProcessedPerSource = %+v", c.who, series)
+			continue
+		}
+		var sum float64
+		for _, v := range series[0].Breakdown {
+			sum += v
+		}
+		if sum != series[0].Value {
+			t.Errorf("%s: the breakdown adds up to %v, the value is %v", c.who, sum, series[0].Value)
+		}
+	}
 }
+
+const (
+	mcpBytesProcessed = `query GetBytesProcessedMetrics($input: MetricsInput!) {
+    metrics(input: $input) {
+        bytesProcessedPerSource {
+            label
+            value
+            breakdown
+        }
+    }
+}`
+	patMetrics = `query Metrics($input: MetricsInput!) {
+    metrics(input: $input) {
+        bytesProcessedPerSource {
+            breakdown
+            label
+            value
+        }
+    }
+}`
+)
 
 // TestServerRoutesAreDocumented walks the server's whole router: every route is in
 // api/openapi.yaml, and every documented path is served.

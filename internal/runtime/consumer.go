@@ -46,8 +46,10 @@ type consumer struct {
 	lakeDir  string
 	interval time.Duration
 	flushAt  int64 // input bytes that trigger a checkpoint
-	now      func() time.Time
-	newPipe  func(dets *Detections, types []*logtypes.LogType) (*Pipeline, error)
+	// drainTimeout bounds the drain of the queue at shutdown.
+	drainTimeout time.Duration
+	now          func() time.Time
+	newPipe      func(dets *Detections, types []*logtypes.LogType) (*Pipeline, error)
 
 	// Owned by the loop goroutine.
 	writers        LakeWriters
@@ -179,8 +181,12 @@ func (c *consumer) run(ctx context.Context) error {
 	}
 }
 
+// consume reads and submits payloads until ctx is cancelled or the pipeline fails. When ctx
+// is cancelled (shutdown) it drains first: it goes on until every payload the queue held at
+// that moment is submitted, for at most drainTimeout, so that a graceful stop leaves the
+// accepted events in the lake rather than in the queue.
 func (c *consumer) consume(ctx context.Context) error {
-	rctx, cancel := context.WithCancel(ctx)
+	rctx, cancel := context.WithCancel(context.Background())
 	r, err := c.q.Read(rctx, c.submitted+1)
 	if err != nil {
 		cancel()
@@ -212,9 +218,24 @@ func (c *consumer) consume(ctx context.Context) error {
 	}()
 	tick := time.NewTicker(min(c.interval/4+time.Millisecond, 250*time.Millisecond))
 	defer tick.Stop()
+	stop := ctx.Done()
+	var target uint64             // while draining: the last sequence to submit
+	var deadline <-chan time.Time // while draining
 	for {
 		select {
-		case <-ctx.Done():
+		case <-stop:
+			stop = nil
+			sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+			st, err := c.q.Stats(sctx)
+			scancel()
+			if err != nil || st.LastSeq <= c.submitted || c.drainTimeout <= 0 {
+				return ctx.Err()
+			}
+			target = st.LastSeq
+			deadline = time.After(c.drainTimeout)
+			c.log.Info("draining the queue before stopping", "payloads", target-c.submitted)
+		case <-deadline:
+			c.log.Warn("stopping before the queue is drained; the rest is processed at the next start", "left", target-c.submitted)
 			return ctx.Err()
 		case err := <-readErr:
 			return err
@@ -228,6 +249,9 @@ func (c *consumer) consume(ctx context.Context) error {
 				if err := c.checkpoint(); err != nil {
 					return err
 				}
+			}
+			if stop == nil && c.submitted >= target {
+				return ctx.Err()
 			}
 		case <-tick.C:
 			if c.submitted > c.seq && c.now().Sub(c.lastCheckpoint) >= c.interval {

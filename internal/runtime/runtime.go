@@ -279,6 +279,7 @@ func (s *Server) start(ctx context.Context) (err error) {
 	s.cons = &consumer{
 		log: s.log.With("component", "consumer"), q: s.q, st: s.st, ck: ck, series: s.series, metrics: s.metrics,
 		lakeDir: s.lakeDir, interval: s.cfg.Lake.FlushInterval.Std(), flushAt: int64(s.cfg.Lake.FlushBytes), now: s.now,
+		drainTimeout: s.cfg.HTTP.ShutdownTimeout.Std() * 2 / 3,
 		writers: NewLakeWriters(LakeOptions{Dir: s.lakeDir, BufferBytes: int64(s.cfg.Lake.BufferBytes),
 			MaxFileBytes: int64(s.cfg.Lake.MaxFileBytes), Deferred: true}),
 		dets: dets, types: reg.All(), srcs: srcs, stream: stream,
@@ -299,6 +300,14 @@ func (s *Server) start(ctx context.Context) (err error) {
 			s.metrics.HTTPRequests.WithLabelValues(src, fmt.Sprint(code)).Inc()
 		},
 	})
+	if s.opts.Housekeeper == nil {
+		hk, err := s.newLakeHousekeeper()
+		if err != nil {
+			return err
+		}
+		s.defer_(hk.Close)
+		s.opts.Housekeeper = hk
+	}
 	s.registerGauges()
 	s.metrics.NewStateCollector(s.st.DB, s.destinationNames)
 
@@ -365,7 +374,6 @@ func (s *Server) start(ctx context.Context) (err error) {
 		} else {
 			fmt.Fprintf(s.opts.Stdout, "First start of this data dir: admin %s, with the password of PANTHER_ADMIN_PASSWORD\n", s.admin.email)
 		}
-		s.log.Info("created the first admin", "email", s.admin.email)
 		s.admin.password = ""
 	}
 	s.log.Info("panther server started", "listen", s.Addr(), "data_dir", s.dataDir, "startup", time.Since(began).Round(time.Millisecond),
@@ -441,9 +449,10 @@ func (s *Server) Addr() string {
 }
 
 // Shutdown stops the server gracefully: it stops accepting requests and the sources, lets
-// the requests in flight finish, drains the pipeline and writes the last checkpoint (every
-// accepted event is then in the lake), sends the deliveries that are due, and closes the
-// queue and the state database. ctx bounds the wait for requests and deliveries. It is
+// the requests in flight finish, drains the queue (what it held at that moment, for at most
+// two thirds of http.shutdown_timeout; the rest waits in the queue for the next start) and
+// the pipeline, writes the last checkpoint, sends the deliveries that are due, and closes
+// the queue and the state database. ctx bounds the wait for requests and deliveries. It is
 // idempotent.
 func (s *Server) Shutdown(ctx context.Context) error {
 	var err error
@@ -531,6 +540,7 @@ func (s *Server) housekeepingLoop(ctx context.Context) {
 		now := s.now()
 		if s.opts.Housekeeper != nil {
 			if err := s.opts.Housekeeper.Housekeep(ctx, now); err != nil && ctx.Err() == nil {
+				s.metrics.HousekeepErrors.Inc()
 				log.Error("lake housekeeping", "err", err)
 			}
 		}

@@ -424,6 +424,9 @@ func (e *Engine) QueryUntrusted(ctx context.Context, query string, o QueryOption
 	if err != nil {
 		return nil, err
 	}
+	if err := e.allowNamed(ctx, tables); err != nil {
+		return nil, err
+	}
 	if err := e.Refresh(ctx); err != nil {
 		return nil, err
 	}

@@ -34,6 +34,12 @@ type SystemTable struct {
 	// last id, say); the table is reloaded when it differs from the last load. It is called
 	// before each query that names the table, so keep it cheap. Unused for AppendOnly tables.
 	Version func(ctx context.Context) (string, error)
+	// Allow, when set, decides whether an untrusted query (QueryUntrusted) may read the
+	// table: it is called with the query's context before a query that names the table runs,
+	// and a non-nil error refuses the query with the error's text as the reason. A table
+	// counts as named when any table name of the statement ends in its name, however
+	// qualified. Trusted queries (Query) are not asked.
+	Allow func(ctx context.Context) error
 }
 
 // Column is a column of a table: its name, DuckDB type and what it holds.
@@ -128,6 +134,38 @@ func (e *Engine) loadNamed(ctx context.Context, names []string) error {
 		}
 		if err := e.loadSystemTable(ctx, st); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// allowNamed asks the Allow of each gated system table among the table names of an untrusted
+// statement. A name counts when its last part is the table's name, whatever precedes it, so
+// no qualification (main.audit, panther_system.public.audit) reaches a gated table's rows.
+func (e *Engine) allowNamed(ctx context.Context, names []string) error {
+	e.sysMu.Lock()
+	gated := make(map[string]func(context.Context) error)
+	for name, st := range e.sys {
+		if st.def.Allow != nil {
+			gated[name] = st.def.Allow
+		}
+	}
+	e.sysMu.Unlock()
+	if len(gated) == 0 {
+		return nil
+	}
+	for _, n := range names {
+		parts := strings.Split(strings.ToLower(n), ".")
+		allow := gated[parts[len(parts)-1]]
+		if allow == nil {
+			continue
+		}
+		if err := allow(ctx); err != nil {
+			var refused *RefusedError
+			if errors.As(err, &refused) {
+				return err
+			}
+			return &RefusedError{Reason: err.Error()}
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package sqlengine_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -118,5 +119,92 @@ func TestSystemTables(t *testing.T) {
 	}
 	if err := eng.AddSystemTable(context.Background(), a.table()); err == nil {
 		t.Error("duplicate system table: no error")
+	}
+}
+
+type mayReadKey struct{}
+
+// TestSystemTableAllow: a gated system table refuses the untrusted queries whose context its
+// Allow rejects, however the table is named, even once its rows are loaded; trusted queries
+// are not asked.
+func TestSystemTableAllow(t *testing.T) {
+	a := &auditRows{rows: [][]any{{time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), "alice@example.com", "signIn", int64(1), []string{"a"}}}}
+	_, dir := setup(t)
+	def := a.table()
+	def.AppendOnly = true
+	var asked atomic.Int32
+	def.Allow = func(ctx context.Context) error {
+		asked.Add(1)
+		if ctx.Value(mayReadKey{}) == nil {
+			return fmt.Errorf("the audit log needs audit:read")
+		}
+		return nil
+	}
+	eng, err := sqlengine.Open(context.Background(), sqlengine.Options{LakeDir: dir, Threads: 1, Sandbox: true, SystemTables: []sqlengine.SystemTable{def}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	may := context.WithValue(context.Background(), mayReadKey{}, true)
+	read := func(ctx context.Context, sql, db string) ([][]any, error) {
+		rows, err := eng.QueryUntrusted(ctx, sql, sqlengine.QueryOptions{Database: db})
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		return rows.ReadAll(ctx)
+	}
+	// Allowed: the rows load and are read.
+	if rows, err := read(may, "SELECT actor FROM panther_system.audit", ""); err != nil || len(rows) != 1 {
+		t.Fatalf("allowed: %v %v", rows, err)
+	}
+	// The trusted engine path never asks.
+	before := asked.Load()
+	if _, _, err := eng.QueryAll(context.Background(), "SELECT count(*) FROM panther_system.audit"); err != nil {
+		t.Fatal(err)
+	}
+	if asked.Load() != before {
+		t.Error("a trusted query asked Allow")
+	}
+	// Refused, with the rows already in DuckDB, whatever the name.
+	for _, c := range []struct{ sql, db string }{
+		{"SELECT * FROM panther_system.audit", ""},
+		{"FROM panther_system.audit", ""},
+		{"SELECT * FROM panther_system.public.audit", ""},
+		{"SELECT * FROM panther_system.main.audit", ""},
+		{"SELECT * FROM audit", "panther_system"},
+		{"SELECT * FROM main.audit", "panther_system"},
+		{"SELECT * FROM public.audit", "panther_system"},
+		{"SELECT * FROM PANTHER_SYSTEM.AUDIT", ""},
+		{`SELECT * FROM "panther_system"."audit"`, ""},
+		{"SELECT count(*) FROM panther_logs.custom_rich WHERE EXISTS (SELECT 1 FROM panther_system.audit)", ""},
+		{"WITH x AS (SELECT actor FROM panther_system.audit) SELECT * FROM x", ""},
+		{"SELECT * FROM panther_logs.custom_rich r JOIN panther_system.audit a ON true", ""},
+	} {
+		rows, err := read(context.Background(), c.sql, c.db)
+		var refused *sqlengine.RefusedError
+		if !errors.As(err, &refused) || !strings.Contains(refused.Reason, "audit:read") {
+			t.Errorf("%s (db %q): %v %v, want refused for audit:read", c.sql, c.db, rows, err)
+		}
+	}
+	// Other statement forms that read a table: refused, for that reason or another.
+	for _, sql := range []string{
+		"SUMMARIZE panther_system.audit",
+		"SELECT * FROM (SUMMARIZE panther_system.audit)",
+		"SELECT * FROM unnest((SELECT list(actor) FROM panther_system.audit))",
+		"SELECT * FROM (FROM panther_system.audit)",
+		"SELECT * FROM panther_logs.custom_rich UNION ALL BY NAME SELECT * FROM panther_system.audit",
+	} {
+		if rows, err := read(context.Background(), sql, ""); err == nil {
+			t.Errorf("%s: %v, want refused", sql, rows)
+		}
+	}
+	// A query that names no gated table is not asked.
+	before = asked.Load()
+	if _, err := read(context.Background(), "SELECT count(*) FROM panther_logs.custom_rich", ""); err != nil {
+		t.Fatal(err)
+	}
+	if asked.Load() != before {
+		t.Error("an unrelated query asked Allow")
 	}
 }

@@ -2,6 +2,8 @@ package auditsql_test
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/pantherlabs/panther/internal/auth"
@@ -13,20 +15,7 @@ import (
 
 func TestAuditTable(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := state.Open(state.Path(dir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	box, err := secretbox.OpenDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := auth.New(ctx, db, box, auth.Options{Argon2: auth.Argon2Params{Memory: 64, Time: 1, Threads: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := openService(t)
 	eng, err := sqlengine.Open(ctx, sqlengine.Options{LakeDir: t.TempDir(), Threads: 1,
 		SystemTables: []sqlengine.SystemTable{auditsql.Table(svc)}})
 	if err != nil {
@@ -67,10 +56,72 @@ func TestAuditTable(t *testing.T) {
 	}
 }
 
+// TestAuditTableThroughTheSandbox: SQL from the API reads the audit log only as a principal
+// with audit:read.
+func TestAuditTableThroughTheSandbox(t *testing.T) {
+	ctx := context.Background()
+	svc := openService(t)
+	if _, err := svc.SignIn(ctx, "nobody@example.com", "Wrong-Password-1", "", "198.51.100.4:9"); err == nil {
+		t.Fatal("signed in as nobody")
+	}
+	eng, err := sqlengine.Open(ctx, sqlengine.Options{LakeDir: t.TempDir(), Threads: 1, Sandbox: true,
+		SystemTables: []sqlengine.SystemTable{auditsql.Table(svc)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	read := func(ctx context.Context) (int, error) {
+		rows, err := eng.QueryUntrusted(ctx, "SELECT actor_name FROM panther_system.audit WHERE action = 'auth.sign_in'", sqlengine.QueryOptions{})
+		if err != nil {
+			return 0, err
+		}
+		defer rows.Close()
+		all, err := rows.ReadAll(ctx)
+		return len(all), err
+	}
+	admin := auth.Principal{UserID: "u1", Email: "ada@example.com", Role: auth.RoleAdmin, Via: auth.ViaSession}
+	if n, err := read(auth.WithPrincipal(ctx, admin)); err != nil || n != 1 {
+		t.Fatalf("an admin: %d rows, %v", n, err)
+	}
+	for _, p := range []auth.Principal{
+		{TokenID: "t1", Name: "ci", Role: auth.RoleAnalyst, Via: auth.ViaToken},
+		{UserID: "u2", Email: "ro@example.com", Role: auth.RoleReadOnly, Via: auth.ViaSession},
+	} {
+		_, err := read(auth.WithPrincipal(ctx, p))
+		var refused *sqlengine.RefusedError
+		if !errors.As(err, &refused) || !strings.Contains(refused.Reason, "audit:read") || !strings.Contains(refused.Reason, string(p.Role)) {
+			t.Errorf("%s: %v, want refused naming audit:read and the role", p.Role, err)
+		}
+	}
+	if _, err := read(ctx); err == nil {
+		t.Error("no principal: read the audit log")
+	}
+}
+
 func mustUser(t *testing.T, svc *auth.Service, email string) string {
 	u, err := svc.GetUserByEmail(context.Background(), email)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return u.ID
+}
+
+// openService opens the auth service on a new data dir, with cheap password hashing.
+func openService(t *testing.T) *auth.Service {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := state.Open(state.Path(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	box, err := secretbox.OpenDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := auth.New(context.Background(), db, box, auth.Options{Argon2: auth.Argon2Params{Memory: 64, Time: 1, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
 }

@@ -7,6 +7,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -15,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,8 +26,11 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/pantherlabs/panther/internal/config"
+	"github.com/pantherlabs/panther/internal/queue"
 	"github.com/pantherlabs/panther/internal/runtime"
 	"github.com/pantherlabs/panther/internal/sources"
+	"github.com/pantherlabs/panther/internal/sources/dir"
+	"github.com/pantherlabs/panther/internal/sources/parts"
 	"github.com/pantherlabs/panther/internal/sources/s3sqs/sqstest"
 	"github.com/pantherlabs/panther/internal/sources/sourcetest"
 	"github.com/pantherlabs/panther/internal/sqlengine"
@@ -34,6 +39,14 @@ import (
 // addSource stores a source in dataDir with the store the CLI uses.
 func addSource(t *testing.T, dataDir string, c sources.Config) sources.Config {
 	t.Helper()
+	out, _ := addSourceCreds(t, dataDir, c)
+	return out
+}
+
+// addSourceCreds stores a source and returns it with its credentials (the token of an http
+// source).
+func addSourceCreds(t *testing.T, dataDir string, c sources.Config) (sources.Config, sources.Credentials) {
+	t.Helper()
 	ctx := context.Background()
 	st, err := runtime.OpenState(ctx, dataDir, runtime.StateOptions{NoDispatcher: true})
 	if err != nil {
@@ -41,11 +54,11 @@ func addSource(t *testing.T, dataDir string, c sources.Config) sources.Config {
 	}
 	defer st.Close()
 	c.Enabled = true
-	out, _, err := st.Sources.Add(ctx, c)
+	out, creds, err := st.Sources.Add(ctx, c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out
+	return out, creds
 }
 
 // status reads a source's status from dataDir.
@@ -64,8 +77,8 @@ func status(t *testing.T, dataDir, id string) sources.Status {
 	return s
 }
 
-// startServer runs a server on dataDir until the test ends.
-func startServer(t *testing.T, dataDir string) {
+// startServer runs a server on dataDir until the test ends; mod adjusts its options.
+func startServer(t *testing.T, dataDir string, mod ...func(*runtime.Options)) *runtime.Server {
 	t.Helper()
 	c := config.Default()
 	c.DataDir = dataDir
@@ -73,7 +86,11 @@ func startServer(t *testing.T, dataDir string) {
 	c.Lake.FlushInterval = config.Duration(200 * time.Millisecond)
 	c.Reload.Interval = config.Duration(50 * time.Millisecond)
 	c.Python.Workers = 1
-	s, err := runtime.New(runtime.Options{Config: c, Stdout: io.Discard, Stderr: io.Discard})
+	o := runtime.Options{Config: c, Stdout: io.Discard, Stderr: io.Discard}
+	for _, m := range mod {
+		m(&o)
+	}
+	s, err := runtime.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,37 +104,59 @@ func startServer(t *testing.T, dataDir string) {
 			t.Errorf("shutdown: %v", err)
 		}
 	})
+	return s
 }
 
 // query runs SQL over dataDir's lake and returns the first row.
 func query(t *testing.T, dataDir, sql string) []any {
 	t.Helper()
-	reg, err := runtime.LogTypes(dataDir)
+	row, err := tryQuery(dataDir, sql)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return row
+}
+
+// tryQuery runs SQL over dataDir's lake and returns the first row (nil when there is none).
+func tryQuery(dataDir, sql string) ([]any, error) {
+	reg, err := runtime.LogTypes(dataDir)
+	if err != nil {
+		return nil, err
+	}
 	eng, err := sqlengine.Open(context.Background(), sqlengine.Options{LakeDir: filepath.Join(dataDir, "lake"), Types: reg})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	defer eng.Close()
 	_, rows, err := eng.QueryAll(context.Background(), sql)
 	if err != nil {
-		t.Fatalf("%s: %v", sql, err)
+		return nil, fmt.Errorf("%s: %w", sql, err)
 	}
 	if len(rows) == 0 {
-		return nil
+		return nil, nil
 	}
-	return rows[0]
+	return rows[0], nil
 }
 
-// lakeCount waits until the SQL count reaches want.
+// lakeCount waits until the SQL count reaches want. An error (a table that has no file yet)
+// is logged and waited out.
 func lakeCount(t *testing.T, dataDir, sql string, want int64) {
 	t.Helper()
-	var got any
+	var last string
 	sourcetest.Eventually(t, fmt.Sprintf("%d rows of %s", want, sql), func() bool {
-		got = query(t, dataDir, sql)[0]
-		return got == want
+		row, err := tryQuery(dataDir, sql)
+		got := fmt.Sprint(err)
+		if err == nil && len(row) > 0 {
+			if row[0] == want {
+				return true
+			}
+			got = fmt.Sprint(row[0])
+		}
+		if got != last {
+			t.Logf("%s: %s", sql, got)
+			last = got
+		}
+		return false
 	})
 }
 
@@ -268,16 +307,152 @@ func TestS3ThroughServer(t *testing.T) {
 	event := `{"Records":[{"eventSource":"aws:s3","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"trail"},"object":{"key":"AWSLogs/1/x+y.json.gz","size":100}}}]}`
 	sns, _ := json.Marshal(map[string]string{"Type": "Notification", "TopicArn": "arn:aws:sns:us-east-1:1:t", "Message": event})
 	q.Send(queue, string(sns))
-	startServer(t, data)
+	// S3's test event when the notification is set up: deleted, nothing read.
+	q.Send(queue, `{"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2026-03-01T12:00:00.000Z","Bucket":"trail","RequestId":"R1","HostId":"H1"}`)
+	// SQS delivers at least once: the same notification again (raw this time) adds nothing.
+	q.Send(queue, event)
+	server := startServer(t, data)
 
 	sourcetest.Eventually(t, "the queue to empty", func() bool { return q.Len(queue) == 0 })
 	lakeCount(t, data, "SELECT count(*) FROM panther_logs.aws_cloudtrail", 40)
-	row := query(t, data, "SELECT min(p_source_label), count(DISTINCT p_row_id) FROM panther_logs.aws_cloudtrail")
-	if row[0] != "bucket" || row[1] != int64(40) {
-		t.Fatalf("lake %v", row)
+	// Every message is deleted, so every part is in the queue; once the lake covers the
+	// queue, the count is final.
+	stats, err := server.Services().Queue.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.LastSeq != 1 {
+		t.Errorf("the queue stored %d payloads for one small object read twice, want 1", stats.LastSeq)
+	}
+	sourcetest.Eventually(t, "the checkpoint past the last payload", func() bool { return server.Status(ctx).Checkpoint >= stats.LastSeq })
+	row := query(t, data, "SELECT min(p_source_label), count(*), count(DISTINCT eventID) FROM panther_logs.aws_cloudtrail")
+	if row[0] != "bucket" || row[1] != int64(40) || row[2] != int64(40) {
+		t.Fatalf("lake %v, want each of 40 events once", row)
 	}
 	st := status(t, data, src.ID)
 	if !strings.Contains(st.LastError, poison) {
 		t.Fatalf("status %+v: the last error should name the poison message %s", st, poison)
+	}
+}
+
+// failingAfter publishes the first n payloads to the real queue, then fails like a server
+// that died: a dir source run on it stops in the middle of a file.
+type failingAfter struct {
+	q       *queue.Queue
+	n       int
+	mu      sync.Mutex
+	done    int
+	records int // in the payloads published
+	stopped chan struct{}
+}
+
+func (f *failingAfter) MaxPayload() int { return f.q.MaxPayload() }
+
+func (f *failingAfter) Publish(ctx context.Context, p *sources.Payload) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.done == f.n {
+		select {
+		case <-f.stopped:
+		default:
+			close(f.stopped)
+		}
+		return errors.New("the server died")
+	}
+	if err := f.q.Publish(ctx, p); err != nil {
+		return err
+	}
+	f.done++
+	if p.Data != nil {
+		f.records += bytes.Count(p.Data, []byte("\n"))
+	}
+	f.records += len(p.Records)
+	return nil
+}
+
+// TestDirRestartMidFileThroughServer: a dir source dies in the middle of a file after three
+// of its parts are in the real queue, and its journal of progress is lost too (the crash
+// came between a publish and the journal's write). The next run publishes the whole file
+// again; the queue drops the parts it already has by DedupID, and the lake holds every event
+// once.
+func TestDirRestartMidFileThroughServer(t *testing.T) {
+	data, watched := t.TempDir(), t.TempDir()
+	const events = 1000 // about 300 KiB: ten parts or so of at most 32 KiB
+	var b strings.Builder
+	for i := range events {
+		fmt.Fprintf(&b, `{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","userName":"u%d"},"eventTime":"2026-03-02T08:%02d:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","sourceIPAddress":"192.0.2.%d","requestParameters":{"bucketName":"logs","key":"k/%06d"},"eventID":"restart-%d"}`+"\n", i%9, i%60, i%250, i, i)
+	}
+	if err := os.WriteFile(filepath.Join(watched, "trail.ndjson"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := runtime.OpenState(ctx, data, runtime.StateOptions{NoDispatcher: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _, err := st.Sources.Add(ctx, sources.Config{Label: "restart-dir", Type: "dir", LogTypes: []string{"AWS.CloudTrail"},
+		Settings: json.RawMessage(fmt.Sprintf(`{"path":%q,"poll_interval":"50ms","stable_for":"100ms"}`, watched))})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := startServer(t, data, func(o *runtime.Options) { o.Config.Queue.MaxPayload = 64 << 10 })
+	q := srv.Services().Queue
+
+	// The first run, outside the server (the source is disabled there), dies after 3 parts.
+	first, err := dir.New(src, sources.Deps{DataDir: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := &failingAfter{q: q, n: 3, stopped: make(chan struct{})}
+	runCtx, cancel := context.WithCancel(ctx)
+	ran := make(chan error, 1)
+	go func() { ran <- first.Run(runCtx, pub, &sourcetest.Reporter{}) }()
+	<-pub.stopped
+	cancel()
+	if err := <-ran; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(watched, "trail.ndjson")); err != nil {
+		t.Fatalf("the file left the directory after a failed run: %v", err)
+	}
+	// The parts the file makes, split as the source splits it for this queue.
+	st0, err := parts.Split(strings.NewReader(b.String()), parts.ForPublisher(parts.Options{}, q), func(*sources.Payload) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st0.Parts <= pub.n || pub.records == 0 {
+		t.Fatalf("the file makes %d parts, %d records in the first %d; want more parts", st0.Parts, pub.records, pub.n)
+	}
+	lakeCount(t, data, "SELECT count(*) FROM panther_logs.aws_cloudtrail", int64(pub.records))
+
+	// The crash also lost the journal; the server's own run of the source reads it all again.
+	if err := os.RemoveAll(filepath.Join(watched, ".progress")); err != nil {
+		t.Fatal(err)
+	}
+	st, err = runtime.OpenState(ctx, data, runtime.StateOptions{NoDispatcher: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.Sources.SetEnabled(ctx, src.ID, true)
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sourcetest.Eventually(t, "the file in done/", func() bool {
+		_, err := os.Stat(filepath.Join(watched, "done", "trail.ndjson"))
+		return err == nil
+	})
+	stats, err := q.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.LastSeq != uint64(st0.Parts) {
+		t.Errorf("the queue stored %d payloads for a file of %d parts: the re-published parts were not dropped", stats.LastSeq, st0.Parts)
+	}
+	sourcetest.Eventually(t, "the checkpoint past the last part", func() bool { return srv.Status(ctx).Checkpoint >= stats.LastSeq })
+	row := query(t, data, "SELECT count(*), count(DISTINCT eventID), min(p_source_label) FROM panther_logs.aws_cloudtrail")
+	if row[0] != int64(events) || row[1] != int64(events) || row[2] != "restart-dir" {
+		t.Fatalf("lake %v: want each of %d events once", row, events)
 	}
 }

@@ -249,6 +249,8 @@ var mediaTypes = map[string]bool{
 	"application/json": true, "application/x-ndjson": true, "application/ndjson": true, "application/jsonl": true,
 	"application/x-jsonlines": true, "application/json-seq": true, "text/plain": true, "text/csv": true,
 	"application/octet-stream": true, "application/gzip": true, "application/x-gzip": true, "application/zstd": true,
+	// What curl --data-binary sends unless told otherwise: the body is taken as it is.
+	"application/x-www-form-urlencoded": true,
 }
 
 func (h *Handler) serve(r *http.Request, id string, label *string) (int, error) {
