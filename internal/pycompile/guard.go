@@ -561,6 +561,11 @@ func (x *Evaluator) GuardFails(conds []GuardCond, ev Value) bool {
 		var holds bool
 		switch c.Op {
 		case "eq", "ne", "in", "notin":
+			if v.K > KStr {
+				// A container (unhashable in the rule's set or dict) or another value the
+				// engine's guard (internal/detect) leaves undecided.
+				continue
+			}
 			vals := make([]Value, len(c.Values))
 			for i, cv := range c.Values {
 				vals[i] = guardValue(cv)

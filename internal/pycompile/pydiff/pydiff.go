@@ -41,6 +41,10 @@ type Options struct {
 	Workers int
 	// Only, when set, limits the run to detections it accepts.
 	Only func(id string) bool
+	// Extra are JSON events compared on every detection besides its tests' data (e.g. generated
+	// events of its log type), each with ExtraMutations mutated variants.
+	Extra          []string
+	ExtraMutations int
 }
 
 // Mismatch is one (function, event) where Go and CPython disagree.
@@ -151,6 +155,7 @@ func Run(ctx context.Context, col *analysis.Collection, o Options) (*Report, err
 			continue
 		}
 		events := Events(d, o.Mutations, rng)
+		events = append(events, extra(o.Extra, o.ExtraMutations, rng)...)
 		for _, e := range events {
 			seen[e] = true
 		}
@@ -403,6 +408,32 @@ func Events(d *analysis.Detection, n int, rng *rand.Rand) []string {
 			js, err := json.Marshal(m)
 			if err == nil {
 				add(string(js))
+			}
+		}
+	}
+	return out
+}
+
+// extra returns the events and n mutated variants of each.
+func extra(events []string, n int, rng *rand.Rand) []string {
+	var out []string
+	var bases []any
+	for _, e := range events {
+		var v any
+		dec := json.NewDecoder(strings.NewReader(e))
+		dec.UseNumber()
+		if dec.Decode(&v) != nil {
+			continue
+		}
+		if _, ok := v.(map[string]any); ok {
+			out = append(out, e)
+			bases = append(bases, v)
+		}
+	}
+	for _, b := range bases {
+		for range n {
+			if js, err := json.Marshal(Mutate(b, bases, rng)); err == nil {
+				out = append(out, string(js))
 			}
 		}
 	}

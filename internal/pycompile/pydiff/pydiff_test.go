@@ -1,13 +1,17 @@
 package pydiff
 
 import (
+	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/pantherlabs/panther/internal/analysis"
 	"github.com/pantherlabs/panther/internal/logtypes"
+	"github.com/pantherlabs/panther/internal/synth"
 )
 
 func runDir(t *testing.T, dir string, mutations int) *Report {
@@ -68,6 +72,42 @@ func TestPantherAnalysis(t *testing.T) {
 	}
 	rep := runDir(t, dir, 8)
 	logReport(t, rep)
+	for i, m := range rep.Mismatches {
+		if i == 50 {
+			break
+		}
+		t.Errorf("mismatch: %s", m)
+	}
+}
+
+// TestCorpus runs the differential test over our own CloudTrail rule corpus (the pyrun
+// benchmark rules, in the panther-analysis style) on generated CloudTrail events and mutated
+// variants of them: any mismatch between a compiled function and CPython fails.
+func TestCorpus(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 is not on PATH")
+	}
+	var buf bytes.Buffer
+	if err := synth.CloudTrail(&buf, 150, 7); err != nil {
+		t.Fatal(err)
+	}
+	extra := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	col, err := analysis.Load("../../pyrun/testdata/bench_rules", analysis.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := logtypes.Managed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(context.Background(), col, Options{Mutations: 6, Seed: 1, Registry: reg, Extra: extra, ExtraMutations: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logReport(t, rep)
+	if rep.Calls == 0 || rep.Compiled < rep.Functions/2 {
+		t.Fatalf("too little compared: %d calls, %d of %d functions compiled", rep.Calls, rep.Compiled, rep.Functions)
+	}
 	for i, m := range rep.Mismatches {
 		if i == 50 {
 			break
