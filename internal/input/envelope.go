@@ -43,12 +43,16 @@ type RecordSource interface {
 // the page vocabulary (pageMembers), or without one of the members only a page has, is a record
 // of its own.
 //
+// Envelopes also reads Zeek's ASCII (tab-separated) logs as the JSON records Zeek writes with
+// use_json; see zeekHeader.
+//
 // An Envelopes source keeps the messages of one envelope in memory; the envelope itself is one
 // record of the source, bounded by its Options.MaxRecordBytes.
 type Envelopes struct {
 	src     RecordSource
 	pending []Record
 	env     cwlEnvelope
+	zk      *zeekHeader // the header of a Zeek ASCII log being read, or nil
 }
 
 // NewEnvelopes returns a source that unwraps the envelopes of src.
@@ -68,8 +72,21 @@ func (e *Envelopes) Next() (Record, error) {
 			return rec, nil
 		}
 		rec, err := e.src.Next()
-		if err != nil || !rec.JSON {
+		if err != nil {
 			return rec, err
+		}
+		if !rec.JSON {
+			if rec.TooLong || len(rec.Data) == 0 || (e.zk == nil && rec.Data[0] != '#') {
+				return rec, nil
+			}
+			out, consumed, ok := e.zeek(rec)
+			if consumed {
+				continue
+			}
+			if ok {
+				return out, nil
+			}
+			return rec, nil
 		}
 		switch {
 		case maybeCWLEnvelope(rec.Data):
