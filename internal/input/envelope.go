@@ -43,7 +43,8 @@ type RecordSource interface {
 // the page vocabulary (pageMembers), or without one of the members only a page has, is a record
 // of its own.
 //
-// Envelopes also reads Zeek's ASCII (tab-separated) logs as the JSON records Zeek writes with
+// Envelopes also reads Windows events rendered as XML as JSON records (see winXMLEvent), and
+// Zeek's ASCII (tab-separated) logs as the JSON records Zeek writes with
 // use_json; see zeekHeader.
 //
 // An Envelopes source keeps the messages of one envelope in memory; the envelope itself is one
@@ -76,7 +77,16 @@ func (e *Envelopes) Next() (Record, error) {
 			return rec, err
 		}
 		if !rec.JSON {
-			if rec.TooLong || len(rec.Data) == 0 || (e.zk == nil && rec.Data[0] != '#') {
+			if rec.TooLong || len(rec.Data) == 0 {
+				return rec, nil
+			}
+			if maybeWinXML(rec.Data) {
+				if e.unwrapWinXML(rec) {
+					continue
+				}
+				return rec, nil
+			}
+			if e.zk == nil && rec.Data[0] != '#' {
 				return rec, nil
 			}
 			out, consumed, ok := e.zeek(rec)

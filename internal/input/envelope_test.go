@@ -182,6 +182,10 @@ func FuzzEnvelopes(f *testing.F) {
 		var want []Record
 		one := &Envelopes{}
 		for _, rec := range mustFrame(t, in, o, nil) {
+			if !rec.JSON && !rec.TooLong && maybeWinXML(rec.Data) && one.unwrapWinXML(rec) {
+				want = append(want, one.pending...)
+				continue
+			}
 			if rec.JSON && maybeCWLEnvelope(rec.Data) && one.unwrap(rec) {
 				want = append(want, one.pending...)
 				continue

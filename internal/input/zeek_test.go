@@ -1,10 +1,7 @@
 package input
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"strings"
 	"testing"
 )
@@ -52,21 +49,6 @@ func FuzzZeekASCII(f *testing.F) {
 	f.Add([]byte(zeekDNSHeader + "x\\x\t\\xzz\t-\t(empty)\t\t\t\t\n"))
 	f.Add([]byte("#separator \\x2c\n#fields,a\n#types,set[count]\n1\n-1e5,0.5\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		e := NewEnvelopes(NewReader(bytes.NewReader(in), Options{MaxRecordBytes: 1 << 12, KeepBytes: 64}))
-		for {
-			rec, err := e.Next()
-			if errors.Is(err, io.EOF) {
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if rec.JSON && !json.Valid(rec.Data) {
-				t.Fatalf("invalid JSON record %q", rec.Data)
-			}
-			if rec.Size != int64(len(rec.Data)) && !rec.TooLong {
-				t.Fatalf("record %q: Size %d", rec.Data, rec.Size)
-			}
-		}
+		checkEnvelopeRecords(t, in)
 	})
 }
