@@ -228,3 +228,32 @@ func BenchmarkBaselineLines(b *testing.B) {
 		b.Fatal("no lines")
 	}
 }
+
+// benchEnvelopes frames in b.N times through Envelopes, as ingest reads every file.
+func benchEnvelopes(b *testing.B, in []byte) {
+	b.Helper()
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	var src bytes.Reader
+	records := 0
+	r := NewReader(&src, Options{})
+	for b.Loop() {
+		src.Reset(in)
+		r.Reset(&src)
+		e := NewEnvelopes(r)
+		for {
+			_, err := e.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			records++
+		}
+	}
+	b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
+}
+
+func BenchmarkEnvelopesNDJSON(b *testing.B) { benchEnvelopes(b, ndjson(benchEvents)) }
+func BenchmarkEnvelopesText(b *testing.B)   { benchEnvelopes(b, textLines(10*benchEvents)) }

@@ -196,26 +196,26 @@ func maybePage(data []byte) bool {
 	if !ok {
 		return false
 	}
-	if key == "kind" {
+	if string(key) == "kind" {
 		return bytes.HasPrefix(bytes.TrimLeft(rest, " \t\r\n:"), []byte(`"admin#reports#activities"`))
 	}
-	_, member := pageMembers[key]
-	_, list := pageLists[key]
+	_, member := pageMembers[string(key)] // no allocation: the conversion is in the index
+	_, list := pageLists[string(key)]
 	return member || list
 }
 
 // firstKey returns the first member name of the object whose '{' came before b (a name
 // without escapes) and what follows it.
-func firstKey(b []byte) (string, []byte, bool) {
+func firstKey(b []byte) ([]byte, []byte, bool) {
 	b = bytes.TrimLeft(b, " \t\r\n")
 	if len(b) == 0 || b[0] != '"' {
-		return "", nil, false
+		return nil, nil, false
 	}
 	end := bytes.IndexByte(b[1:], '"')
 	if end < 0 || bytes.IndexByte(b[1:1+end], '\\') >= 0 {
-		return "", nil, false
+		return nil, nil, false
 	}
-	return string(b[1 : 1+end]), b[2+end:], true
+	return b[1 : 1+end], b[2+end:], true
 }
 
 // unwrapPage queues the records of the page rec and reports whether rec is one.
