@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/pantherlabs/panther/internal/webui"
 )
 
 // router builds the one HTTP handler of the server.
@@ -43,13 +45,30 @@ func (s *Server) router() (http.Handler, error) {
 		r.Handle("/v1/*", api)
 		r.Handle("/auth/*", api)
 	}
+	// The web console answers every other GET and HEAD (its assets, and its routes such as
+	// /alerts/ID, which get index.html); the API's paths keep their JSON errors.
+	console := webui.New()
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && !apiPath(r.URL.Path) {
+			console.ServeHTTP(w, r)
+			return
+		}
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such path: " + r.URL.Path})
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": r.Method + " is not allowed on " + r.URL.Path})
 	})
 	return r, nil
+}
+
+// apiPath reports whether a path belongs to the API or the server's own endpoints, not the console.
+func apiPath(p string) bool {
+	for _, prefix := range []string{"/graphql", "/public/", "/v1/", "/auth/", "/http/", "/metrics", "/healthz", "/readyz"} {
+		if p == strings.TrimSuffix(prefix, "/") || strings.HasPrefix(p, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // recoverer answers 500 to a request whose handler panicked, and logs the stack once.
