@@ -53,7 +53,11 @@ func (s *Server) router() (http.Handler, error) {
 			console.ServeHTTP(w, r)
 			return
 		}
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such path: " + r.URL.Path})
+		msg := "no such path: " + r.URL.Path
+		if strings.HasPrefix(r.URL.Path, "/debug/pprof") {
+			msg += " (Go's profiles are served only with metrics.pprof: true)"
+		}
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": msg})
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": r.Method + " is not allowed on " + r.URL.Path})
@@ -63,7 +67,7 @@ func (s *Server) router() (http.Handler, error) {
 
 // apiPath reports whether a path belongs to the API or the server's own endpoints, not the console.
 func apiPath(p string) bool {
-	for _, prefix := range []string{"/graphql", "/public/", "/v1/", "/auth/", "/http/", "/metrics", "/healthz", "/readyz"} {
+	for _, prefix := range []string{"/graphql", "/public/", "/v1/", "/auth/", "/http/", "/metrics", "/healthz", "/readyz", "/debug/"} {
 		if p == strings.TrimSuffix(prefix, "/") || strings.HasPrefix(p, prefix) {
 			return true
 		}
