@@ -102,6 +102,8 @@ type Metrics struct {
 	Auth bool `yaml:"auth" doc:"require Authorization: Bearer TOKEN on /metrics"`
 	// TokenFile holds the token; created (0600, random) when missing.
 	TokenFile string `yaml:"token_file" doc:"file of the /metrics token, created with a random token when missing (default DATA_DIR/metrics.token)"`
+	// Pprof serves Go's profiler, behind the same auth as /metrics.
+	Pprof bool `yaml:"pprof" doc:"serve Go's profiles at /debug/pprof/ (behind metrics.auth when it is on); for diagnosing the server"`
 }
 
 // Delivery configures alert delivery.
