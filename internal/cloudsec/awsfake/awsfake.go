@@ -542,3 +542,13 @@ func canonicalQuery(raw string) string {
 	}
 	return strings.Join(out, "&")
 }
+
+// AssumeRoleBody is an STS AssumeRole response for roleARN whose credentials the server fills
+// with a fresh key it then accepts (valid for an hour).
+func AssumeRoleBody(roleARN string) string {
+	exp := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	return `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>` +
+		`<AssumedRoleUser><Arn>` + roleARN + `/panther</Arn><AssumedRoleId>AROAFAKE:panther</AssumedRoleId></AssumedRoleUser>` +
+		`<Credentials><AccessKeyId>ASIAKEY</AccessKeyId><SecretAccessKey>SECRETKEY</SecretAccessKey><SessionToken>SESSIONTOKEN</SessionToken><Expiration>` + exp + `</Expiration></Credentials>` +
+		`</AssumeRoleResult><ResponseMetadata><RequestId>fake-request-id</RequestId></ResponseMetadata></AssumeRoleResponse>`
+}
