@@ -100,13 +100,14 @@ func TestValidateNamesEveryKey(t *testing.T) {
 	c.Queue.URL = "nats://user:secret@"
 	c.Queue.URL = "user:secret@host"
 	c.Delivery.Workers = 0
+	c.HTTP.TrustedProxies = "10.0.0.0/8, proxy.example.com"
 	err := c.Validate()
 	if err == nil {
 		t.Fatal("valid")
 	}
 	for _, want := range []string{`listen: "nowhere" is not host:port`, "lake.flush_interval: 0s is below the minimum of 100ms",
 		"queue.max_payload: 64MiB is above the maximum of 32MiB", `queue.url: "<redacted>@host" is not a URL`,
-		"delivery.workers: 0 is outside 1..64"} {
+		"delivery.workers: 0 is outside 1..64", `http.trusted_proxies: "proxy.example.com" is not an IP address or CIDR prefix`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%q lacks %q", err, want)
 		}
