@@ -62,6 +62,10 @@ type Lake struct {
 	// RetentionDays deletes partitions whose hour is older (0 keeps everything).
 	RetentionDays        int      `yaml:"retention_days" doc:"delete lake partitions older than this many days (0 keeps everything)"`
 	HousekeepingInterval Duration `yaml:"housekeeping_interval" doc:"how often compaction and retention run"`
+	// CompactionGrace is how long after an hour ends its small files are left alone (late
+	// events still land there) before they are compacted; 0 compacts an hour once it ends.
+	CompactionGrace  Duration `yaml:"compaction_grace" doc:"how long after an hour ends its small files are left alone, for late events, before they are compacted (0: at once)"`
+	CompactionTarget Size     `yaml:"compaction_target_bytes" doc:"the size compacted files aim for; files under half of it are merged"`
 }
 
 // Queue configures the durable queue.
@@ -102,6 +106,8 @@ type Metrics struct {
 	Auth bool `yaml:"auth" doc:"require Authorization: Bearer TOKEN on /metrics"`
 	// TokenFile holds the token; created (0600, random) when missing.
 	TokenFile string `yaml:"token_file" doc:"file of the /metrics token, created with a random token when missing (default DATA_DIR/metrics.token)"`
+	// Pprof serves Go's profiler, behind the same auth as /metrics.
+	Pprof bool `yaml:"pprof" doc:"serve Go's profiles at /debug/pprof/ (behind metrics.auth when it is on); for diagnosing the server"`
 }
 
 // Delivery configures alert delivery.
@@ -121,7 +127,8 @@ func Default() Config {
 		DataDir: "panther-data",
 		Log:     Log{Format: "text", Level: "info"},
 		Lake: Lake{FlushInterval: Duration(60 * time.Second), FlushBytes: 256 << 20, BufferBytes: 160 << 20,
-			MaxFileBytes: 512 << 20, HousekeepingInterval: Duration(time.Minute)},
+			MaxFileBytes: 512 << 20, HousekeepingInterval: Duration(time.Minute),
+			CompactionGrace: Duration(10 * time.Minute), CompactionTarget: 256 << 20},
 		Queue: Queue{Replicas: 1, MaxBytes: 4 << 30, MaxAge: Duration(7 * 24 * time.Hour), MaxPayload: 8 << 20,
 			DedupWindow: Duration(10 * time.Minute)},
 		Python:   Python{Interpreter: "python3", RuleTimeout: Duration(15 * time.Second), MemoryLimit: 1 << 30},
@@ -187,6 +194,10 @@ func (c *Config) Validate() error {
 	sizeAtLeast("lake.flush_bytes", c.Lake.FlushBytes, 1<<20)
 	sizeAtLeast("lake.buffer_bytes", c.Lake.BufferBytes, 16<<20)
 	sizeAtLeast("lake.max_file_bytes", c.Lake.MaxFileBytes, 1<<20)
+	sizeAtLeast("lake.compaction_target_bytes", c.Lake.CompactionTarget, 1<<20)
+	if c.Lake.CompactionGrace < 0 {
+		bad("lake.compaction_grace", "must not be negative")
+	}
 	sizeAtLeast("queue.max_bytes", c.Queue.MaxBytes, 1<<20)
 	sizeAtLeast("queue.max_payload", c.Queue.MaxPayload, 64<<10)
 	sizeAtLeast("http.max_body_bytes", c.HTTP.MaxBodyBytes, 1<<10)

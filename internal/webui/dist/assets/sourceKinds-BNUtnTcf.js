@@ -1,0 +1,6 @@
+const n=`integrationId integrationLabel integrationType enabled isHealthy logTypes createdAtTime lastEventReceivedAtTime lastEventProcessedAtTime
+  health { events bytes quarantined lastError lastErrorAt }
+  ... on HttpLogIntegration { url authMethod hmacHeader }
+  ... on SyslogLogIntegration { udp tcp tls }
+  ... on DirectoryLogIntegration { path }
+  ... on S3LogIntegration { queueUrl region endpoint }`,i={http:"HTTP push",syslog:"Syslog",dir:"Watched directory",s3:"S3 via SQS"};function o(s,e){const t=a=>Object.fromEntries(a.filter(r=>(e[r]??"").trim()!=="").map(r=>[r,e[r].trim()]));switch(s){case"http":return{auth:e.auth||"bearer",...e.auth==="hmac"&&e.hmac_header?{hmac_header:e.hmac_header}:{}};case"syslog":return t(["udp","tcp","tls","tls_cert","tls_key"]);case"dir":return t(["path"]);case"s3":return t(["queue_url","region","endpoint"])}return{}}function c(s,e){const t=a=>(e[a]??"").trim()!=="";switch(s){case"syslog":return t("udp")||t("tcp")||t("tls")?t("tls")&&(!t("tls_cert")||!t("tls_key"))?["a TLS certificate and key file"]:[]:["at least one listen address (UDP, TCP or TLS)"];case"dir":return t("path")?[]:["the directory to watch"];case"s3":return t("queue_url")?[]:["the SQS queue URL"]}return[]}export{n as S,i as k,c as m,o as s};
