@@ -145,15 +145,11 @@ func invalidCursor(err error) error {
 }
 
 func (r *Resolver) alertsByID(ctx context.Context, ids []string) ([]*model.Alert, error) {
-	out := []*model.Alert{}
-	for _, id := range ids {
-		a, err := r.D.Alerts.Get(ctx, id)
-		if err != nil {
-			return nil, fail(err)
-		}
-		out = append(out, r.alertModel(ctx, a))
+	list, err := r.D.Alerts.GetMany(ctx, ids)
+	if err != nil {
+		return nil, fail(err)
 	}
-	return out, nil
+	return append([]*model.Alert{}, r.alertModels(ctx, list)...), nil
 }
 
 func commentModel(alertID string, c *alerts.Comment, format model.CommentFormat) *model.Comment {
