@@ -26,7 +26,7 @@ import (
 
 // server is an API on a fresh data dir, with one token per role.
 type server struct {
-	t       *testing.T
+	t       testing.TB
 	url     string
 	dataDir string
 	deps    api.Deps
@@ -55,7 +55,7 @@ func (s *syncBuffer) String() string {
 // option adjusts the services; dir is the data dir.
 type option func(d *api.Deps, dir string)
 
-func newServer(t *testing.T, opts ...option) *server {
+func newServer(t testing.TB, opts ...option) *server {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()

@@ -158,7 +158,7 @@ const (
 
 // patZip builds the archive as PAT's zip_analysis does: zipfile.ZipFile(..., ZIP_DEFLATED)
 // with each file written under its path relative to the working directory.
-func patZip(t *testing.T, files map[string]string) string {
+func patZip(t testing.TB, files map[string]string) string {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)

@@ -91,7 +91,10 @@ var DefaultArgon2 = Argon2Params{Memory: 46 * 1024, Time: 1, Threads: 1}
 
 const (
 	saltLen = 16
-	keyLen  = 32
+	// minSaltLen and minKeyLen are the least a stored hash may have to be verified.
+	minSaltLen = 8
+	minKeyLen  = 16
+	keyLen     = 32
 )
 
 var b64 = base64.RawStdEncoding
@@ -125,12 +128,14 @@ func parseHash(encoded string) (Argon2Params, []byte, []byte, error) {
 		p.Memory == 0 || p.Time == 0 || p.Threads == 0 {
 		return p, nil, nil, errBadHash
 	}
+	// A short salt or key is not one we write, and a key of a few bytes would match other
+	// passwords by chance: refuse them rather than verify against them.
 	salt, err := b64.DecodeString(parts[4])
-	if err != nil {
+	if err != nil || len(salt) < minSaltLen {
 		return p, nil, nil, errBadHash
 	}
 	key, err := b64.DecodeString(parts[5])
-	if err != nil || len(key) == 0 {
+	if err != nil || len(key) < minKeyLen {
 		return p, nil, nil, errBadHash
 	}
 	return p, salt, key, nil

@@ -30,6 +30,9 @@ type Options struct {
 	SessionIdle time.Duration
 	// SessionMax ends every session this long after sign-in (default 7 days).
 	SessionMax time.Duration
+	// SecureCookies says the console is reached over HTTPS (a TLS-terminating proxy in front
+	// of the server), so the session cookie is marked Secure even on plain HTTP requests.
+	SecureCookies bool
 	// Limits are the sign-in back-off rules (defaults: DefaultLimits).
 	Limits Limits
 	// Issuer names the service in authenticator apps (default "Panther").
@@ -39,6 +42,10 @@ type Options struct {
 	AdminEmail    string
 	AdminPassword string
 }
+
+// SecureCookies reports whether session cookies are always marked Secure
+// (Options.SecureCookies).
+func (s *Service) SecureCookies() bool { return s.opts.SecureCookies }
 
 // DefaultAdminEmail is the first admin's e-mail when Options.AdminEmail is empty.
 const DefaultAdminEmail = "admin@panther.local"

@@ -81,8 +81,9 @@ func (c *authClient) signIn(email, password, newPassword string) (cookie, csrf s
 	}
 	for _, ck := range resp.Cookies() {
 		if ck.Name == "panther_session" {
-			if !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode {
-				c.t.Errorf("session cookie %+v: want HttpOnly and SameSite=Strict", ck)
+			// The server's url is https:// (a TLS proxy in front) and auth.session_max_age 2h.
+			if !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || !ck.Secure || ck.MaxAge > 7200 || ck.MaxAge < 7000 {
+				c.t.Errorf("session cookie %+v: want HttpOnly, SameSite=Strict, Secure, Max-Age 2h", ck)
 			}
 			cookie = ck.Value
 		}
@@ -166,6 +167,9 @@ func TestAccessAgainstARunningServer(t *testing.T) {
 	c.Listen = "127.0.0.1:0"
 	c.Log.Level = "debug"
 	c.Python.Workers = 1
+	c.URL = "https://panther.example.com"
+	c.Auth.SessionIdleTimeout = config.Duration(time.Hour)
+	c.Auth.SessionMaxAge = config.Duration(2 * time.Hour)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

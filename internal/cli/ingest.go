@@ -10,8 +10,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/pantherlabs/panther/internal/detect"
 	"github.com/pantherlabs/panther/internal/ingest"
-	"github.com/pantherlabs/panther/internal/pyrun"
 	"github.com/pantherlabs/panther/internal/runtime"
 )
 
@@ -28,7 +28,8 @@ func runIngest(ctx context.Context, env *Env, args []string) int {
 	noDets := f.Bool("no-detections", false, "do not run detections")
 	python := f.String("python", "", "Python interpreter for Python detections (default python3)")
 	ruleTimeout := f.Duration("rule-timeout", 0, "time limit of one rule call (default 15s)")
-	ruleStats := f.Int("rule-stats", 0, "after the run, print the N Python rules that took the most time")
+	ruleStats := f.Int("rule-stats", 0, "after the run, print which Python functions run in Go, then the N Python rules that took the most time")
+	noCompile := f.Bool("no-compile", false, "run Python rules in CPython only, without compiling them to Go (also PANTHER_NO_COMPILE=1)")
 	paths, code, ok := f.parse(args)
 	if !ok {
 		return code
@@ -47,7 +48,8 @@ func runIngest(ctx context.Context, env *Env, args []string) int {
 		dataDir: f.DataDir(), types: types, source: *source, sourceID: *sourceID,
 		workers: *workers, maxRecord: *maxRecord, quiet: *quiet, paths: paths,
 		detectionsDir: *dets, noDetections: *noDets, ruleStats: *ruleStats,
-		detection: runtime.DetectionOptions{Python: *python, RuleTimeout: *ruleTimeout, Stderr: env.Stderr, Profile: *ruleStats > 0},
+		detection: runtime.DetectionOptions{Python: *python, RuleTimeout: *ruleTimeout, Stderr: env.Stderr, Profile: *ruleStats > 0,
+			NoCompile: *noCompile || env.Getenv("PANTHER_NO_COMPILE") == "1"},
 	})
 	if err != nil {
 		return errorf(env, "ingest: %v", err)
@@ -116,7 +118,7 @@ func ingestFiles(ctx context.Context, env *Env, c ingestConfig) (*runtime.Ingest
 				fmt.Fprintf(out, "%d detections cannot run (see above): %d RULE_ERROR alerts raised\n", res.LoadErrors, len(res.LoadAlerts))
 			}
 			if c.ruleStats > 0 {
-				printRuleStats(out, res.RuleStats, c.ruleStats, res.GuardSkips)
+				printRuleStats(out, res, c.ruleStats)
 			}
 		}
 		if res.Deliveries > 0 {
@@ -129,12 +131,19 @@ func ingestFiles(ctx context.Context, env *Env, c ingestConfig) (*runtime.Ingest
 	return res, nil
 }
 
-// printRuleStats prints the rules that took the most time in Python.
-func printRuleStats(w io.Writer, stats []pyrun.DetectionStats, n int, skips int64) {
-	fmt.Fprintf(w, "\nslowest Python rules (%d rule calls skipped by their leading tests):\n", skips)
+// printRuleStats prints which Python rules compiled to Go, then the rules that took the most
+// time in CPython.
+func printRuleStats(w io.Writer, res *runtime.IngestResult, n int) {
+	fmt.Fprintln(w)
+	detect.PrintCompileReport(w, res.DetectRules)
+	fmt.Fprintf(w, "\nslowest Python rules in CPython (%d rule calls skipped by their leading tests):\n", res.GuardSkips)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RULE\tCALLS\tMATCHES\tERRORS\tTOTAL\tPER CALL")
-	for i, s := range stats {
+	fmt.Fprintln(tw, "RULE\tGO\tGO CALLS\tGO MATCHES\tFALLBACKS\tAUX IN PY\tPY CALLS\tPY MATCHES\tERRORS\tPY TIME\tPER PY CALL")
+	byID := map[string]*detect.Rule{}
+	for _, r := range res.DetectRules {
+		byID[r.ID] = r
+	}
+	for i, s := range res.RuleStats {
 		if i == n {
 			break
 		}
@@ -142,7 +151,19 @@ func printRuleStats(w io.Writer, stats []pyrun.DetectionStats, n int, skips int6
 		if s.Calls > 0 {
 			per = s.Time / time.Duration(s.Calls)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\n", s.ID, s.Calls, s.Matches, s.Errors, s.Time.Round(time.Microsecond), per)
+		goCol, rs := "-", detect.RuleStats{}
+		if r := byID[s.ID]; r != nil {
+			rs = r.Stats()
+			if r.Compiled() {
+				goCol = "rule"
+				defined, compiled := r.CompiledAux()
+				if defined == compiled {
+					goCol = "all"
+				}
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", s.ID, goCol, rs.GoCalls, rs.GoMatches, rs.Fallbacks, rs.AuxInPython,
+			s.Calls, s.Matches, s.Errors, s.Time.Round(time.Microsecond), per)
 	}
 	tw.Flush()
 }

@@ -73,6 +73,7 @@ func writeQuery(ctx context.Context, eng *sqlengine.Engine, query, format string
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
+	encs := sqlengine.Encoders(rows.Types)
 	next := func() (bool, error) {
 		if !rows.Next() {
 			if err := rows.Err(); err != nil {
@@ -93,7 +94,7 @@ func writeQuery(ctx context.Context, eng *sqlengine.Engine, query, format string
 			}
 			obj := make(sqlengine.Object, len(vals))
 			for i, v := range vals {
-				obj[i] = sqlengine.Field{Key: rows.Columns[i], Value: sqlengine.JSONValue(v)}
+				obj[i] = sqlengine.Field{Key: rows.Columns[i], Value: encs[i](v)}
 			}
 			if err := enc.Encode(obj); err != nil {
 				return err
@@ -115,7 +116,7 @@ func writeQuery(ctx context.Context, eng *sqlengine.Engine, query, format string
 				return cw.Error()
 			}
 			for i, v := range vals {
-				rec[i] = text(v)
+				rec[i] = text(v, rows.Types[i], encs[i])
 			}
 			if err := cw.Write(rec); err != nil {
 				return err
@@ -134,7 +135,7 @@ func writeQuery(ctx context.Context, eng *sqlengine.Engine, query, format string
 		}
 		rec := make([]string, len(vals))
 		for i, v := range vals {
-			rec[i] = cut(strings.ReplaceAll(text(v), "\n", `\n`), maxCell)
+			rec[i] = cut(strings.ReplaceAll(text(v, rows.Types[i], encs[i]), "\n", `\n`), maxCell)
 		}
 		table = append(table, rec)
 	}
@@ -189,17 +190,18 @@ func writeTable(w io.Writer, cols []string, rows [][]string) {
 	fmt.Fprintf(w, "(%d rows)\n", len(rows))
 }
 
-// text renders a value for table and CSV output: scalars plainly, nested values as JSON.
-func text(v any) string {
+// text renders a value of a column of type typ for table and CSV output: scalars plainly,
+// nested values as JSON.
+func text(v any, typ string, enc sqlengine.Encoder) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
 	case string:
 		return x
-	case []byte:
-		return string(x)
 	case time.Time:
-		return x.UTC().Format("2006-01-02 15:04:05.999999Z07:00")
+		if strings.HasPrefix(typ, "TIMESTAMP") {
+			return x.UTC().Format("2006-01-02 15:04:05.999999Z07:00")
+		}
 	case bool:
 		return strconv.FormatBool(x)
 	case float64:
@@ -209,7 +211,14 @@ func text(v any) string {
 	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
 		return fmt.Sprint(x)
 	}
-	b, err := sqlengine.MarshalJSON(sqlengine.JSONValue(v))
+	ev := enc(v)
+	switch x := ev.(type) {
+	case string:
+		return x
+	case json.Number:
+		return string(x)
+	}
+	b, err := sqlengine.MarshalJSON(ev)
 	if err != nil {
 		return fmt.Sprint(v)
 	}

@@ -34,6 +34,16 @@ type Config struct {
 	Metrics  Metrics  `yaml:"metrics"`
 	Delivery Delivery `yaml:"delivery"`
 	Reload   Reload   `yaml:"reload"`
+	Auth     Auth     `yaml:"auth"`
+}
+
+// Auth configures console sessions.
+type Auth struct {
+	SessionIdleTimeout Duration `yaml:"session_idle_timeout" doc:"a console session not used for this long ends"`
+	SessionMaxAge      Duration `yaml:"session_max_age" doc:"every console session ends this long after its sign-in"`
+	// SecureCookies marks the session cookie Secure when a TLS proxy is in front: the server
+	// itself speaks plain HTTP. It is on as well when url starts with https://.
+	SecureCookies bool `yaml:"secure_cookies" doc:"mark the session cookie Secure (behind a TLS-terminating proxy; also on when url is https://)"`
 }
 
 // Log configures the server's own logs.
@@ -51,6 +61,10 @@ type Lake struct {
 	// RetentionDays deletes partitions whose hour is older (0 keeps everything).
 	RetentionDays        int      `yaml:"retention_days" doc:"delete lake partitions older than this many days (0 keeps everything)"`
 	HousekeepingInterval Duration `yaml:"housekeeping_interval" doc:"how often compaction and retention run"`
+	// CompactionGrace is how long after an hour ends its small files are left alone (late
+	// events still land there) before they are compacted; 0 compacts an hour once it ends.
+	CompactionGrace  Duration `yaml:"compaction_grace" doc:"how long after an hour ends its small files are left alone, for late events, before they are compacted (0: at once)"`
+	CompactionTarget Size     `yaml:"compaction_target_bytes" doc:"the size compacted files aim for; files under half of it are merged"`
 }
 
 // Queue configures the durable queue.
@@ -88,6 +102,8 @@ type Metrics struct {
 	Auth bool `yaml:"auth" doc:"require Authorization: Bearer TOKEN on /metrics"`
 	// TokenFile holds the token; created (0600, random) when missing.
 	TokenFile string `yaml:"token_file" doc:"file of the /metrics token, created with a random token when missing (default DATA_DIR/metrics.token)"`
+	// Pprof serves Go's profiler, behind the same auth as /metrics.
+	Pprof bool `yaml:"pprof" doc:"serve Go's profiles at /debug/pprof/ (behind metrics.auth when it is on); for diagnosing the server"`
 }
 
 // Delivery configures alert delivery.
@@ -107,13 +123,15 @@ func Default() Config {
 		DataDir: "panther-data",
 		Log:     Log{Format: "text", Level: "info"},
 		Lake: Lake{FlushInterval: Duration(60 * time.Second), FlushBytes: 256 << 20, BufferBytes: 160 << 20,
-			MaxFileBytes: 512 << 20, HousekeepingInterval: Duration(time.Minute)},
+			MaxFileBytes: 512 << 20, HousekeepingInterval: Duration(time.Minute),
+			CompactionGrace: Duration(10 * time.Minute), CompactionTarget: 256 << 20},
 		Queue: Queue{Replicas: 1, MaxBytes: 4 << 30, MaxAge: Duration(7 * 24 * time.Hour), MaxPayload: 8 << 20,
 			DedupWindow: Duration(10 * time.Minute)},
 		Python:   Python{Interpreter: "python3", RuleTimeout: Duration(15 * time.Second), MemoryLimit: 1 << 30},
 		HTTP:     HTTP{MaxBodyBytes: 16 << 20, ReadTimeout: Duration(60 * time.Second), IdleTimeout: Duration(120 * time.Second), ShutdownTimeout: Duration(30 * time.Second)},
 		Delivery: Delivery{Workers: 4},
 		Reload:   Reload{Interval: Duration(time.Second)},
+		Auth:     Auth{SessionIdleTimeout: Duration(12 * time.Hour), SessionMaxAge: Duration(7 * 24 * time.Hour)},
 	}
 }
 
@@ -156,6 +174,11 @@ func (c *Config) Validate() error {
 	atLeast("http.idle_timeout", c.HTTP.IdleTimeout, time.Second)
 	atLeast("http.shutdown_timeout", c.HTTP.ShutdownTimeout, time.Second)
 	atLeast("reload.interval", c.Reload.Interval, 10*time.Millisecond)
+	atLeast("auth.session_idle_timeout", c.Auth.SessionIdleTimeout, time.Minute)
+	atLeast("auth.session_max_age", c.Auth.SessionMaxAge, time.Minute)
+	if c.Auth.SessionIdleTimeout > c.Auth.SessionMaxAge {
+		bad("auth.session_idle_timeout", "%s is longer than auth.session_max_age (%s)", c.Auth.SessionIdleTimeout, c.Auth.SessionMaxAge)
+	}
 	if c.Queue.DedupWindow > c.Queue.MaxAge {
 		bad("queue.dedup_window", "%s is longer than queue.max_age (%s)", c.Queue.DedupWindow, c.Queue.MaxAge)
 	}
@@ -167,6 +190,10 @@ func (c *Config) Validate() error {
 	sizeAtLeast("lake.flush_bytes", c.Lake.FlushBytes, 1<<20)
 	sizeAtLeast("lake.buffer_bytes", c.Lake.BufferBytes, 16<<20)
 	sizeAtLeast("lake.max_file_bytes", c.Lake.MaxFileBytes, 1<<20)
+	sizeAtLeast("lake.compaction_target_bytes", c.Lake.CompactionTarget, 1<<20)
+	if c.Lake.CompactionGrace < 0 {
+		bad("lake.compaction_grace", "must not be negative")
+	}
 	sizeAtLeast("queue.max_bytes", c.Queue.MaxBytes, 1<<20)
 	sizeAtLeast("queue.max_payload", c.Queue.MaxPayload, 64<<10)
 	sizeAtLeast("http.max_body_bytes", c.HTTP.MaxBodyBytes, 1<<10)

@@ -15,7 +15,7 @@ import (
 	"github.com/pantherlabs/panther/internal/state"
 )
 
-func openStore(t *testing.T, opts Options) *Store {
+func openStore(t testing.TB, opts Options) *Store {
 	t.Helper()
 	db, err := state.Open(filepath.Join(t.TempDir(), "state.db"))
 	if err != nil {
@@ -137,7 +137,7 @@ func TestInvalidChangeIsRefusedWithTheLoadersMessage(t *testing.T) {
 
 // patZip builds an archive the way panther_analysis_tool does: the files under their paths
 // relative to the working directory.
-func patZip(t *testing.T, files map[string]string) []byte {
+func patZip(t testing.TB, files map[string]string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)

@@ -15,8 +15,14 @@ import (
 	"github.com/pantherlabs/panther/internal/analysis"
 )
 
-// MaxUploadBytes bounds an uploaded archive.
-const MaxUploadBytes = 256 << 20
+// MaxUploadBytes bounds an uploaded archive; MaxUnpackedBytes bounds what its files add up
+// to once inflated (a whole panther-analysis checkout is about 30 MB) and MaxFileBytes one
+// file, so that a small archive declaring large files cannot make the reader allocate them.
+const (
+	MaxUploadBytes   = 256 << 20
+	MaxUnpackedBytes = 512 << 20
+	MaxFileBytes     = 16 << 20
+)
 
 // Stats counts the items of one category of an upload, with their IDs.
 type Stats struct {
@@ -66,6 +72,17 @@ func ParseArchive(data []byte) ([]*Item, error) {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return nil, fmt.Errorf("not a zip archive: %v", err)
+	}
+	// archive/zip refuses to inflate a file past its declared size, so the declared sizes
+	// bound what reading the archive can allocate.
+	var unpacked uint64
+	for _, f := range zr.File {
+		if f.UncompressedSize64 > MaxFileBytes {
+			return nil, fmt.Errorf("%s: %d bytes once inflated, more than the %d a file may have", f.Name, f.UncompressedSize64, MaxFileBytes)
+		}
+		if unpacked += f.UncompressedSize64; unpacked > MaxUnpackedBytes || unpacked < f.UncompressedSize64 {
+			return nil, fmt.Errorf("the archive's files add up to more than %d bytes once inflated (at %s)", MaxUnpackedBytes, f.Name)
+		}
 	}
 	col, err := analysis.LoadFS(zr, "", analysis.Options{})
 	if err != nil {

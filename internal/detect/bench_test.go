@@ -16,7 +16,7 @@ import (
 )
 
 // cloudTrailEvents decodes n synthetic CloudTrail events with the managed schema.
-func cloudTrailEvents(b *testing.B, n int) []*event.Event {
+func cloudTrailEvents(b testing.TB, n int) []*event.Event {
 	b.Helper()
 	reg, err := logtypes.Managed()
 	if err != nil {

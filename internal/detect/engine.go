@@ -7,14 +7,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pantherlabs/panther/internal/analysis"
 	"github.com/pantherlabs/panther/internal/event"
 	"github.com/pantherlabs/panther/internal/logschema"
+	"github.com/pantherlabs/panther/internal/pycompile"
 	"github.com/pantherlabs/panther/internal/pyrun"
+	"github.com/pantherlabs/panther/internal/simpledetect"
 )
 
 // Options configure an Engine.
@@ -29,40 +35,107 @@ type Options struct {
 	// NoGuards sends every event to every Python rule of its log type, instead of skipping the
 	// rules whose leading tests show they return False (see guard.go).
 	NoGuards bool
+	// NoCompile runs every Python function in CPython instead of compiling what it can to Go
+	// (see compiled.go).
+	NoCompile bool
+	// Parallel is the number of goroutines that evaluate compiled rules; default GOMAXPROCS.
+	Parallel int
 }
 
 // Rule is a live rule.
 type Rule struct {
 	*analysis.Detection
 	python bool
+	// order is the rule's position in Engine.rules: outcomes of one event are sorted by it.
+	order int
 	// guards holds the rule's guard compiled for each log type (see guard.go).
 	guards map[*logschema.LogType][]guardCond
+	// filters are the rule's InlineFilters, nil when there are none (or they accept
+	// everything).
+	filters *simpledetect.Filter
+	// compiled is the Go form of the rule's functions; nil when rule() runs in CPython.
+	compiled *pycompile.Detection
+	counts   ruleCounters
 }
 
 // Engine evaluates rules on events. Evaluate is not safe for concurrent use.
 type Engine struct {
 	pool     *pyrun.Pool
+	prog     *pycompile.Program
 	noGuards bool
+	profile  bool
 	byType   map[string][]*Rule
 	rules    []*Rule
+	byID     map[string]*Rule
 	sels     map[string]*pyrun.Selection
 	// LoadErrors lists the enabled detections that cannot run (see LoadError), by ID.
 	LoadErrors []LoadError
 	// Skipped maps the ID of each LoadErrors entry to its message.
 	Skipped map[string]string
 
-	buf  []byte
-	offs []int
+	workers []*worker
+	guardMu sync.Mutex
+	selKey  []byte
 
 	// Skips counts the (event, Python rule) pairs whose guard showed the rule cannot match.
-	Skips int64
+	Skips atomic.Int64
+}
+
+// worker is the state of one evaluation goroutine.
+type worker struct {
+	x    *pycompile.Evaluator
+	buf  []byte
+	outs []Outcome
+	py   []pyWork
+	// partials holds the Go outputs of matches whose other aux functions run in CPython.
+	partials []pendingMatch
+	// guards caches Engine.guard without its lock.
+	guards map[guardKey][]guardCond
+}
+
+type guardKey struct {
+	r  *Rule
+	lt *logschema.LogType
+}
+
+func (e *Engine) workerGuard(w *worker, r *Rule, lt *logschema.LogType) []guardCond {
+	k := guardKey{r, lt}
+	if g, ok := w.guards[k]; ok {
+		return g
+	}
+	if w.guards == nil {
+		w.guards = map[guardKey][]guardCond{}
+	}
+	g := e.guard(r, lt)
+	w.guards[k] = g
+	return g
+}
+
+// pyWork is the CPython work for one event: the detections to run on it.
+type pyWork struct {
+	event int
+	data  []byte
+	items []pyrun.SelectItem
+}
+
+type pendingMatch struct {
+	event int
+	rule  *Rule
+	p     partial
 }
 
 // New prepares the enabled rules of col for live evaluation and starts the Python workers if
 // any rule needs them.
 func New(ctx context.Context, col *analysis.Collection, o Options) (*Engine, error) {
 	e := &Engine{byType: make(map[string][]*Rule), sels: make(map[string]*pyrun.Selection), Skipped: make(map[string]string),
-		noGuards: o.NoGuards}
+		noGuards: o.NoGuards, profile: o.Profile, byID: map[string]*Rule{}}
+	par := o.Parallel
+	if par <= 0 {
+		par = runtime.GOMAXPROCS(0)
+	}
+	for range par {
+		e.workers = append(e.workers, &worker{})
+	}
 	var pyDets []*analysis.Detection
 	for _, d := range col.Detections {
 		if d.Type != analysis.TypeRule || !d.Enabled {
@@ -85,7 +158,12 @@ func New(ctx context.Context, col *analysis.Collection, o Options) (*Engine, err
 				Fix:   "give it a Filename or a Detection"})
 			continue
 		}
+		if !eff.Filters.Always() {
+			r.filters = eff.Filters
+		}
+		r.order = len(e.rules)
 		e.rules = append(e.rules, r)
+		e.byID[r.ID] = r
 		if r.python {
 			pyDets = append(pyDets, eff)
 		}
@@ -102,10 +180,23 @@ func New(ctx context.Context, col *analysis.Collection, o Options) (*Engine, err
 		}
 		e.pool = pool
 		e.dropUnloaded(col)
+		if !o.NoCompile {
+			if err := e.compileContent(ctx, col, pyDets, o); err != nil {
+				// Compilation is an optimization: without it every rule runs in CPython.
+				fmt.Fprintf(stderrOf(o), "panther: Python rules run in CPython only: %v\n", err)
+			}
+		}
 	}
 	e.addInvalid(col)
 	e.sortLoadErrors()
 	return e, nil
+}
+
+func stderrOf(o Options) io.Writer {
+	if o.Stderr == nil {
+		return io.Discard
+	}
+	return o.Stderr
 }
 
 // Close stops the Python workers.
@@ -150,26 +241,112 @@ type Outcome struct {
 }
 
 // Evaluate runs the rules of each event's log type and returns the matches and errors,
-// ordered by event.
+// ordered by event (and, for one event, simple detections first, then Python rules, in content
+// order). Compiled rules run on several goroutines; what must run in CPython is sent to the
+// workers in one call.
 func (e *Engine) Evaluate(ctx context.Context, evs []*event.Event) ([]Outcome, error) {
-	e.buf = e.buf[:0]
-	e.offs = e.offs[:0]
+	n := len(e.workers)
+	if len(evs) < 256 {
+		n = 1
+	}
+	size := (len(evs) + n - 1) / max(n, 1)
+	var wg sync.WaitGroup
+	for k := 0; k < n; k++ {
+		lo, hi := k*size, min((k+1)*size, len(evs))
+		w := e.workers[k]
+		w.outs, w.py, w.partials, w.buf = w.outs[:0], w.py[:0], w.partials[:0], w.buf[:0]
+		if lo >= hi {
+			continue
+		}
+		if k == n-1 {
+			e.evalRange(w, evs, lo, hi)
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.evalRange(w, evs, lo, hi)
+		}()
+	}
+	wg.Wait()
 	var out []Outcome
 	var pyEvents []pyrun.Event
-	var pyIndex []int // pyEvents[i] is evs[pyIndex[i]]
-	var pyIDs []string
-	for i, ev := range evs {
+	var pyIndex []int
+	pending := map[pendingKey]*pendingMatch{}
+	for _, w := range e.workers[:n] {
+		out = append(out, w.outs...)
+		for i := range w.partials {
+			p := &w.partials[i]
+			pending[pendingKey{p.event, p.rule}] = p
+		}
+		for _, pw := range w.py {
+			sel, err := e.selection(pw.items)
+			if err != nil {
+				return nil, err
+			}
+			pyEvents = append(pyEvents, pyrun.Event{Data: pw.data, Detections: sel})
+			pyIndex = append(pyIndex, pw.event)
+		}
+	}
+	if len(pyEvents) > 0 {
+		results, err := e.pool.Evaluate(ctx, pyEvents)
+		if err != nil {
+			return nil, err
+		}
+		for _, res := range results {
+			r := e.byID[res.DetectionID]
+			o := Outcome{Event: pyIndex[res.Event], Rule: r}
+			switch {
+			case res.Error != nil:
+				o.Err = res.Error
+				o.Alert = errorAlert(r, res.Error)
+			case res.Match != nil:
+				m := res.Match
+				if p := pending[pendingKey{o.Event, r}]; p != nil {
+					m = p.p.match(r.compiled, m)
+				}
+				o.Alert = m.Resolve(defaults(r.Detection))
+				o.HasUnique = m.Unique != nil && m.Unique.Err == ""
+			default:
+				continue
+			}
+			out = append(out, o)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := &out[i], &out[j]
+		if a.Event != b.Event {
+			return a.Event < b.Event
+		}
+		if a.Rule.python != b.Rule.python {
+			return !a.Rule.python
+		}
+		return a.Rule.order < b.Rule.order
+	})
+	return out, nil
+}
+
+type pendingKey struct {
+	event int
+	rule  *Rule
+}
+
+// evalRange evaluates evs[lo:hi] on one worker.
+func (e *Engine) evalRange(w *worker, evs []*event.Event, lo, hi int) {
+	var items []pyrun.SelectItem
+	for i := lo; i < hi; i++ {
+		ev := evs[i]
 		rules := e.byType[ev.LogType.Name]
 		if len(rules) == 0 {
 			continue
 		}
-		// The event's JSON is built only if a Go-evaluated part or a Python rule needs it.
+		// The event's JSON is built only if a Go-evaluated part or a Python call needs it.
 		var js []byte
 		jsonOf := func() []byte {
 			if js == nil {
-				start := len(e.buf)
-				e.buf = event.AppendJSON(e.buf, ev)
-				js = e.buf[start:]
+				start := len(w.buf)
+				w.buf = event.AppendJSON(w.buf, ev)
+				js = w.buf[start:len(w.buf):len(w.buf)]
 			}
 			return js
 		}
@@ -180,80 +357,107 @@ func (e *Engine) Evaluate(ctx context.Context, evs []*event.Event) ([]Outcome, e
 			}
 			return m
 		}
-		pyIDs = pyIDs[:0]
+		var cev pycompile.Value
+		haveCev := false
+		items = items[:0]
 		for _, r := range rules {
-			if r.Filters != nil && !r.Filters.Match(decoded()) {
+			if r.filters != nil && !r.filters.Match(decoded()) {
 				continue
 			}
-			if r.python {
-				if !e.noGuards && !mayMatch(e.guard(r, ev.LogType), ev) {
-					e.Skips++
+			if !r.python {
+				if r.Simple.Match(decoded()) {
+					w.outs = append(w.outs, Outcome{Event: i, Rule: r, Alert: simpleAlert(r, decoded())})
+				}
+				continue
+			}
+			if r.compiled != nil {
+				// The leading tests of rule() that return False hold in Go as in CPython.
+				if !e.noGuards && !mayMatch(e.workerGuard(w, r, ev.LogType), ev) {
+					e.Skips.Add(1)
 					continue
 				}
-				pyIDs = append(pyIDs, r.ID)
+				if !haveCev {
+					cev, haveCev = w.x.SetEvent(ev), true
+				}
+				matched, p, aux, python := w.evalCompiled(r, cev, e.profile)
+				switch {
+				case !python && matched:
+					mt := p.match(r.compiled, nil)
+					w.outs = append(w.outs, Outcome{Event: i, Rule: r, Alert: mt.Resolve(defaults(r.Detection)),
+						HasUnique: mt.Unique != nil && mt.Unique.Err == ""})
+				case python && aux != 0:
+					w.partials = append(w.partials, pendingMatch{event: i, rule: r, p: p})
+					items = append(items, pyrun.SelectItem{ID: r.ID, Aux: aux})
+				case python:
+					items = append(items, pyrun.SelectItem{ID: r.ID})
+				}
 				continue
 			}
-			if r.Simple.Match(decoded()) {
-				out = append(out, Outcome{Event: i, Rule: r, Alert: simpleAlert(r, decoded())})
-			}
-		}
-		if len(pyIDs) > 0 {
-			sel, err := e.selection(pyIDs)
-			if err != nil {
-				return nil, err
-			}
-			pyEvents = append(pyEvents, pyrun.Event{Data: jsonOf(), Detections: sel})
-			pyIndex = append(pyIndex, i)
-		}
-	}
-	if len(pyEvents) > 0 {
-		results, err := e.pool.Evaluate(ctx, pyEvents)
-		if err != nil {
-			return nil, err
-		}
-		byID := make(map[string]*Rule, len(e.rules))
-		for _, r := range e.rules {
-			byID[r.ID] = r
-		}
-		for _, res := range results {
-			r := byID[res.DetectionID]
-			o := Outcome{Event: pyIndex[res.Event], Rule: r}
-			switch {
-			case res.Error != nil:
-				o.Err = res.Error
-				o.Alert = errorAlert(r, res.Error)
-			case res.Match != nil:
-				o.Alert = res.Match.Resolve(defaults(r.Detection))
-				o.HasUnique = res.Match.Unique != nil && res.Match.Unique.Err == ""
-			default:
+			if !e.noGuards && !mayMatch(e.workerGuard(w, r, ev.LogType), ev) {
+				e.Skips.Add(1)
 				continue
 			}
-			out = append(out, o)
+			items = append(items, pyrun.SelectItem{ID: r.ID})
+		}
+		if len(items) > 0 {
+			w.py = append(w.py, pyWork{event: i, data: jsonOf(), items: append([]pyrun.SelectItem(nil), items...)})
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Event < out[j].Event })
-	return out, nil
 }
 
 // guard returns the rule's guard for a log type, compiling it the first time.
 func (e *Engine) guard(r *Rule, lt *logschema.LogType) []guardCond {
+	e.guardMu.Lock()
+	defer e.guardMu.Unlock()
 	if g, ok := r.guards[lt]; ok {
 		return g
 	}
 	if r.guards == nil {
 		r.guards = make(map[*logschema.LogType][]guardCond)
 	}
-	g := compileGuard(e.pool.Guard(r.ID), lt)
+	conds := e.pool.Guard(r.ID)
+	if r.compiled != nil {
+		// Both guards are sound: every condition of either must hold for a match.
+		conds = append(append([]pyrun.GuardCond(nil), conds...), goGuard(r.compiled.Rule)...)
+	}
+	g := compileGuard(conds, lt)
 	r.guards[lt] = g
 	return g
 }
 
-func (e *Engine) selection(ids []string) (*pyrun.Selection, error) {
-	key := strings.Join(ids, "\x00")
-	if s, ok := e.sels[key]; ok {
+// goGuard converts the guard the compiler found in a compiled rule() to pyrun's form.
+func goGuard(f *pycompile.Function) []pyrun.GuardCond {
+	var out []pyrun.GuardCond
+	conv := func(v any) any {
+		if i, ok := v.(int64); ok {
+			return json.Number(strconv.FormatInt(i, 10))
+		}
+		return v
+	}
+	for _, c := range f.Guard() {
+		gc := pyrun.GuardCond{Path: c.Path, Default: conv(c.Default), Op: c.Op}
+		for _, v := range c.Values {
+			gc.Values = append(gc.Values, conv(v))
+		}
+		out = append(out, gc)
+	}
+	return out
+}
+
+func (e *Engine) selection(items []pyrun.SelectItem) (*pyrun.Selection, error) {
+	b := e.selKey[:0]
+	for _, it := range items {
+		b = strconv.AppendInt(b, int64(e.byID[it.ID].order), 10)
+		b = append(b, ':')
+		b = strconv.AppendUint(b, uint64(it.Aux), 10)
+		b = append(b, ',')
+	}
+	e.selKey = b
+	if s, ok := e.sels[string(b)]; ok {
 		return s, nil
 	}
-	s, err := e.pool.Select(ids...)
+	key := string(b)
+	s, err := e.pool.SelectItems(items...)
 	if err != nil {
 		return nil, err
 	}

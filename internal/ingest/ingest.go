@@ -457,7 +457,8 @@ func (p *Pipeline) parse(j *job) {
 			return
 		}
 		defer dr.Close()
-		rd = input.NewReader(dr, input.Options{MaxRecordBytes: p.opts.MaxRecordBytes})
+		// CloudWatch Logs subscription messages (Firehose deliveries to S3) hold the records.
+		rd = input.NewEnvelopes(input.NewReader(dr, input.Options{MaxRecordBytes: p.opts.MaxRecordBytes}))
 	}
 	types := in.Types
 	if types == nil {

@@ -73,7 +73,11 @@ func textLines(n int) []byte {
 }
 
 // benchFrame frames in b.N times and reports MB/s and records/s.
-func benchFrame(b *testing.B, in []byte) {
+func benchFrame(b *testing.B, in []byte) { benchRead(b, in, false) }
+
+// benchRead frames in b.N times, through Envelopes (as ingest reads every file) when
+// envelopes is set, and reports MB/s and records/s.
+func benchRead(b *testing.B, in []byte, envelopes bool) {
 	b.Helper()
 	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()
@@ -83,8 +87,12 @@ func benchFrame(b *testing.B, in []byte) {
 	for b.Loop() {
 		src.Reset(in)
 		r.Reset(&src)
+		next := r.Next
+		if envelopes {
+			next = NewEnvelopes(r).Next
+		}
 		for {
-			_, err := r.Next()
+			_, err := next()
 			if err == io.EOF {
 				break
 			}
@@ -228,3 +236,9 @@ func BenchmarkBaselineLines(b *testing.B) {
 		b.Fatal("no lines")
 	}
 }
+
+// benchEnvelopes frames in b.N times through Envelopes, as ingest reads every file.
+func benchEnvelopes(b *testing.B, in []byte) { benchRead(b, in, true) }
+
+func BenchmarkEnvelopesNDJSON(b *testing.B) { benchEnvelopes(b, ndjson(benchEvents)) }
+func BenchmarkEnvelopesText(b *testing.B)   { benchEnvelopes(b, textLines(10*benchEvents)) }

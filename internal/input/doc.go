@@ -32,8 +32,10 @@
 //     another value on the same line: `{"a":1}{"b":2}` and `{"a":1} {"b":2}`
 //     are two records each. Whatever follows a value on its last line is
 //     framed by these same rules.
-//     An object whose first key is "Records" with an array value (CloudTrail
-//     and S3-style `{"Records":[...]}` files) is streamed: each element of
+//     An object whose first key is "Records" or "records" with an array value
+//     (CloudTrail and S3-style `{"Records":[...]}` files; Azure diagnostic logs
+//     as an event hub or a storage blob holds them, `{"records":[...]}`) is
+//     streamed: each element of
 //     the array becomes a record (see rule 3), and the members after the
 //     array are checked and dropped. If something after the array is
 //     invalid, the rest of that line from there becomes a text record.

@@ -135,7 +135,7 @@ func recordsHead(g []byte) int {
 		}
 	}
 	skip()
-	if !bytes.HasPrefix(g[i:], []byte(`"Records"`)) {
+	if !bytes.HasPrefix(g[i:], []byte(`"Records"`)) && !bytes.HasPrefix(g[i:], []byte(`"records"`)) {
 		return 0
 	}
 	i += len(`"Records"`)

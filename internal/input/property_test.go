@@ -37,7 +37,7 @@ func (g *gen) value(depth int, pretty bool) {
 				g.b.WriteByte(',')
 			}
 			nl()
-			fmt.Fprintf(&g.b, "%q:", g.pick("a", "Records", "eventName", "b c", "\u00e9"))
+			fmt.Fprintf(&g.b, "%q:", g.pick("a", "Records", "records", "eventName", "b c", "\u00e9"))
 			g.value(depth+1, pretty)
 		}
 		nl()
@@ -82,7 +82,7 @@ func (g *gen) piece() {
 		}
 	case 6, 7:
 		// A Records wrapper, sometimes with a tail, sometimes broken.
-		g.b.WriteString(g.pick(`{"Records":[`, "{ \"Records\" :\n[\n", `{"Records":[`))
+		g.b.WriteString(g.pick(`{"Records":[`, "{ \"Records\" :\n[\n", `{"records":[`))
 		n := g.rnd.IntN(4)
 		for i := range n {
 			if i > 0 {

@@ -265,11 +265,17 @@ func (r *Reader) topObject() (Record, bool, error) {
 	}
 }
 
-// matchRecords reports whether the object at r.item begins with
-// `{"Records":[` (JSON whitespace allowed between the tokens). If so, r.cur
-// is just past the '['.
-func (r *Reader) matchRecords() bool {
+// isRecordsKey reports whether b starts with the key "Records" or "records".
+func isRecordsKey(b []byte) bool {
 	const key = `"Records"`
+	return len(b) >= len(key) && b[0] == '"' && (b[1] == 'R' || b[1] == 'r') && string(b[2:len(key)]) == key[2:]
+}
+
+// matchRecords reports whether the object at r.item begins with
+// `{"Records":[` or `{"records":[` (JSON whitespace allowed between the
+// tokens). If so, r.cur is just past the '['.
+func (r *Reader) matchRecords() bool {
+	const key = `"Records"` // or "records": only the first letter's case differs
 	i := r.item + 1
 	step := 0 // 0: the key, 1: ':', 2: '['
 	for {
@@ -299,7 +305,7 @@ func (r *Reader) matchRecords() bool {
 			continue
 		}
 		switch {
-		case step == 0 && bytes.HasPrefix(r.buf[i:r.w], []byte(key)):
+		case step == 0 && isRecordsKey(r.buf[i:r.w]):
 			i += len(key)
 		case step == 1 && c == ':':
 			i++

@@ -83,6 +83,8 @@ func TestFraming(t *testing.T) {
 		// Rule 2: Records wrappers.
 		{name: "records", in: `{"Records":[{"a":1},{"b":2}]}`, want: []string{`1:json:{"a":1}`, `1:json:{"b":2}`}},
 		{name: "records empty", in: "{\"Records\":[]}\nx", want: []string{"2:text:x"}},
+		{name: "records lower case (Azure)", in: `{"records":[{"time":"t"},{"time":"u"}]}`, want: []string{`1:json:{"time":"t"}`, `1:json:{"time":"u"}`}},
+		{name: "records other case", in: `{"RECORDS":[{"a":1}]}`, want: []string{`1:json:{"RECORDS":[{"a":1}]}`}},
 		{name: "records spaced", in: `{ "Records" : [ 1 , "2" ] }`, want: []string{"1:json:1", `1:json:"2"`}},
 		{name: "records pretty", in: "{\n  \"Records\": [\n    {\"a\": 1},\n    {\n      \"b\": 2\n    }\n  ]\n}\nx\n",
 			want: []string{`3:json:{"a": 1}`, "4:json:{\n      \"b\": 2\n    }", "9:text:x"}},

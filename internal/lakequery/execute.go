@@ -223,6 +223,7 @@ func spill(ctx context.Context, rows *sqlengine.Rows, q *Query, w *resultWriter)
 		ptrs[i] = &vals[i]
 	}
 	obj := make(sqlengine.Object, len(vals))
+	encs := sqlengine.Encoders(rows.Types)
 	for rows.Next() {
 		if q.Stats.RowCount >= q.Limits.MaxRows {
 			q.Truncated = true
@@ -232,7 +233,7 @@ func spill(ctx context.Context, rows *sqlengine.Rows, q *Query, w *resultWriter)
 			return &sqlengine.QueryError{Msg: err.Error()}
 		}
 		for i, v := range vals {
-			obj[i] = sqlengine.Field{Key: q.Columns[i].Name, Value: sqlengine.JSONValue(v)}
+			obj[i] = sqlengine.Field{Key: q.Columns[i].Name, Value: encs[i](v)}
 		}
 		b, err := obj.MarshalJSON()
 		if err != nil {

@@ -56,7 +56,7 @@ func classifyFile(t *testing.T, types []*logtypes.LogType, path string) []lineRe
 		t.Fatal(err)
 	}
 	defer dr.Close()
-	rd := input.NewReader(dr, input.Options{})
+	rd := input.NewEnvelopes(input.NewReader(dr, input.Options{}))
 	arena := &event.Arena{}
 	dec := &decode.Decoder{Arena: arena}
 	st := classify.NewStream(classify.New(types, dec), rd)

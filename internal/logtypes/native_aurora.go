@@ -1,6 +1,7 @@
 package logtypes
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -48,6 +49,9 @@ type auroraParser struct {
 
 func (p *auroraParser) Parse(d *decode.Decoder, rec *input.Record) (event.Value, bool, error) {
 	line := unsafeString(rec.Data)
+	if line == "" || line[0] < '0' || line[0] > '9' {
+		return event.Value{}, false, errAuroraStart
+	}
 	r := &p.rec
 	r.reset()
 	rest, off := line, 0
@@ -104,3 +108,7 @@ func checkAuroraColumn(name, v string) string {
 func isInteger(s string) bool {
 	return allASCIIDigits(strings.TrimPrefix(s, "-"))
 }
+
+// errAuroraStart rejects a line that does not start with the time in microseconds, without
+// allocating.
+var errAuroraStart = errors.New("aurora mysql audit: column 1 (timestamp) at offset 0: expected a Unix time in microseconds")

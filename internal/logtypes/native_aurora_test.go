@@ -31,7 +31,7 @@ func TestAuroraParser(t *testing.T) {
 		{line: "1653053459000001,c,u,h,one,2,QUERY,db,x,0", wantErr: "column 5 (connectionId) at offset 23: expected a number"},
 		{line: "1653053459000001,c,u,h,1,2,QUERY", wantErr: "expected at least 9 comma-separated columns"},
 		{line: "1653053459000001,c,u,h,1,2,QUERY,db,x,zero", wantErr: "last column (retcode) at offset 38: expected the return code"},
-		{line: "", wantErr: "expected at least 9 comma-separated columns"},
+		{line: "", wantErr: "column 1 (timestamp) at offset 0: expected a Unix time in microseconds"},
 	}
 	for _, tt := range tests {
 		got, ok, err := parseForTest(lt, lt.NewParser(), tt.line, false)

@@ -45,12 +45,14 @@ type albParser struct {
 	root *logschema.Type
 	toks []awsToken
 	fb   fieldBuilder
+	rej  firstColumnError
 }
 
 func (p *albParser) Parse(d *decode.Decoder, rec *input.Record) (event.Value, bool, error) {
 	line := unsafeString(rec.Data)
 	if typ := firstWord(line); !albTypes[typ] {
-		return event.Value{}, false, fmt.Errorf("column 1 (type) at offset 0: expected http, https, h2, grpcs, ws or wss, got %s", quoteValue(typ))
+		p.rej = firstColumnError{prefix: "column 1 (type) at offset 0: expected http, https, h2, grpcs, ws or wss", got: typ}
+		return event.Value{}, false, &p.rej
 	}
 	toks, err := splitAWSLine(line, false, p.toks[:0])
 	p.toks = toks[:0]

@@ -1,6 +1,7 @@
 package logtypes
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/pantherlabs/panther/internal/decode"
@@ -43,7 +44,7 @@ type s3AccessParser struct {
 func (p *s3AccessParser) Parse(d *decode.Decoder, rec *input.Record) (event.Value, bool, error) {
 	line := unsafeString(rec.Data)
 	if !isCanonicalID(firstWord(line)) {
-		return event.Value{}, false, fmt.Errorf("column 1 (bucketowner) at offset 0: expected the bucket owner's canonical user ID (64 hex digits)")
+		return event.Value{}, false, errS3Owner
 	}
 	toks, err := splitAWSLine(line, true, p.toks[:0])
 	p.toks = toks[:0]
@@ -94,3 +95,6 @@ func isCanonicalID(s string) bool {
 	}
 	return true
 }
+
+// errS3Owner rejects a line that does not start with a bucket owner, without allocating.
+var errS3Owner = errors.New("column 1 (bucketowner) at offset 0: expected the bucket owner's canonical user ID (64 hex digits)")

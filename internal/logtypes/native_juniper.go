@@ -71,36 +71,58 @@ type juniperParser struct {
 	// (the HTTP message): they go to the http_message field.
 	multiline bool
 	rec       lineFields
+	// err is the error of the last rejected line, reused: most lines a Juniper parser sees
+	// with every type enabled are not its own, and rejecting them allocates nothing.
+	err juniperError
 }
 
+// fail returns the parser's error, set to say what was expected at offset off of line.
+func (p *juniperParser) fail(line string, off int, what string) error {
+	p.err = juniperError{kind: p.kind, offset: off, what: what, line: line}
+	return &p.err
+}
+
+// Parse parses a line; its error is valid until the next call.
 func (p *juniperParser) Parse(d *decode.Decoder, rec *input.Record) (event.Value, bool, error) {
 	line := unsafeString(rec.Data)
 	var message string
 	if first, more, ok := strings.Cut(line, "\n"); ok {
 		if !p.multiline {
-			return event.Value{}, false, &juniperError{offset: len(first), msg: "expected one line"}
+			return event.Value{}, false, p.fail(line, len(first), "one line")
 		}
 		line, message = first, more
 	}
-	stamp, host, rest, restOffset, err := splitJuniperHeader(line)
-	if err != nil {
-		return event.Value{}, false, fmt.Errorf("%s: %w", p.kind, err)
+	n := juniperStampLen(line)
+	if n == 0 {
+		return event.Value{}, false, p.fail(line, 0, `a timestamp "Mmm dd hh:mm:ss" (e.g. "Mar 19 18:49:32") at the start of the line`)
 	}
-	tm, err := p.stamp.Parse(stamp)
-	if err != nil {
-		return event.Value{}, false, fmt.Errorf("%s: timestamp at offset 0: %w", p.kind, err)
+	if n >= len(line) || line[n] != ' ' {
+		return event.Value{}, false, p.fail(line, n, "a space and the hostname after the timestamp")
 	}
+	hostStart := n + 1
+	end := strings.IndexByte(line[hostStart:], ' ')
+	if end <= 0 {
+		return event.Value{}, false, p.fail(line, hostStart, "the hostname followed by a space and the message")
+	}
+	restOffset := hostStart + end + 1
 	r := &p.rec
 	r.reset()
-	r.addTime("timestamp", tm)
-	r.add("hostname", host)
-	if err := p.format(r, rest); err != nil {
+	r.add("hostname", line[hostStart:hostStart+end])
+	// The format first: it rejects the lines of the other formats, the time is parsed after.
+	if err := p.format(r, line[restOffset:]); err != nil {
 		var pe *juniperError
 		if errors.As(err, &pe) {
-			return event.Value{}, false, fmt.Errorf("%s: %w", p.kind, &juniperError{offset: restOffset + pe.offset, msg: pe.msg})
+			p.err = *pe
+			p.err.kind, p.err.offset, p.err.line = p.kind, restOffset+pe.offset, line
+			return event.Value{}, false, &p.err
 		}
 		return event.Value{}, false, fmt.Errorf("%s: %w", p.kind, err)
 	}
+	tm, err := p.stamp.Parse(line[:n])
+	if err != nil {
+		return event.Value{}, false, fmt.Errorf("%s: timestamp at offset 0: %w", p.kind, err)
+	}
+	r.addTime("timestamp", tm)
 	if message != "" {
 		r.add("http_message", message)
 	}
@@ -111,24 +133,46 @@ func (p *juniperParser) Parse(d *decode.Decoder, rec *input.Record) (event.Value
 	return v, true, nil
 }
 
-// juniperError is a format error at an offset of the part of the line after the hostname.
+// juniperError is a format error at an offset of the line, formatted only when read.
 type juniperError struct {
+	kind   string // the parser's, as a prefix; empty inside the format functions
 	offset int
-	msg    string
+	what   string // what was expected there
+	line   string // the text the offset is in, for the "got" part (it may alias the record)
+	msg    string // a full message instead of what
 }
 
-func (e *juniperError) Error() string { return fmt.Sprintf("at offset %d: %s", e.offset, e.msg) }
+func (e *juniperError) Error() string {
+	var b strings.Builder
+	if e.kind != "" {
+		b.WriteString(e.kind)
+		b.WriteString(": ")
+	}
+	fmt.Fprintf(&b, "at offset %d: ", e.offset)
+	if e.msg != "" {
+		b.WriteString(e.msg)
+		return b.String()
+	}
+	b.WriteString("expected ")
+	b.WriteString(e.what)
+	if e.what == "one line" || strings.Contains(e.what, "at the start of the line") {
+		return b.String()
+	}
+	b.WriteString(", got ")
+	if e.offset < len(e.line) {
+		b.WriteString(shortQuote(e.line[e.offset:]))
+	} else {
+		b.WriteString("the end of the line")
+	}
+	return b.String()
+}
 
 // Progress is the offset, for the closeness of quarantine reasons.
 func (e *juniperError) Progress() int { return e.offset }
 
 // expectedAt returns a juniperError saying what was expected at offset off of s.
 func expectedAt(s string, off int, what string) error {
-	got := "the end of the line"
-	if off < len(s) {
-		got = shortQuote(s[off:])
-	}
-	return &juniperError{offset: off, msg: "expected " + what + ", got " + got}
+	return &juniperError{offset: off, what: what, line: s}
 }
 
 var juniperMonths = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
@@ -176,25 +220,6 @@ func juniperStampLen(line string) int {
 		}
 	}
 	return i + len(clock)
-}
-
-// splitJuniperHeader splits "Mmm dd hh:mm:ss hostname rest" into its parts; restOffset is the
-// offset of rest in line.
-func splitJuniperHeader(line string) (stamp, host, rest string, restOffset int, err error) {
-	n := juniperStampLen(line)
-	if n == 0 {
-		return "", "", "", 0, errors.New(`at offset 0: expected a timestamp "Mmm dd hh:mm:ss" (e.g. "Mar 19 18:49:32") at the start of the line`)
-	}
-	if n >= len(line) || line[n] != ' ' {
-		return "", "", "", 0, fmt.Errorf("at offset %d: expected a space and the hostname after the timestamp", n)
-	}
-	hostStart := n + 1
-	end := strings.IndexByte(line[hostStart:], ' ')
-	if end <= 0 {
-		return "", "", "", 0, fmt.Errorf("at offset %d: expected the hostname followed by a space and the message", hostStart)
-	}
-	restOffset = hostStart + end + 1
-	return line[:n], line[hostStart : hostStart+end], line[restOffset:], restOffset, nil
 }
 
 // cutBracket reads "[content]" at the start of s and returns content and what follows.

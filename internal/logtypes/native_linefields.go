@@ -131,6 +131,16 @@ func allASCIIDigits(s string) bool {
 	return true
 }
 
+// firstColumnError is the error of a line whose first column rejects it: a parser keeps one
+// and reuses it, so that rejecting the lines of other formats allocates nothing; the message
+// is formatted when read, from the column value, which may alias the record.
+type firstColumnError struct {
+	prefix string // e.g. "column 1 (type) at offset 0: expected http, https"
+	got    string
+}
+
+func (e *firstColumnError) Error() string { return e.prefix + ", got " + quoteValue(e.got) }
+
 // offsetError is a native text parser's error at a byte offset of the record; its Progress is
 // that offset, for the closeness of quarantine reasons.
 type offsetError struct {

@@ -123,23 +123,25 @@ type umbrellaFormat struct {
 	minColumns int
 	layout     func(n int) umbrellaLayout
 	headerName string // normalized: lower case, without spaces
+	notCSV     error  // the error of a line that does not start like one of these logs
 }
 
 var umbrellaFormats = map[string]umbrellaFormat{
-	"CiscoUmbrella.DNS": {"umbrella dns", 10, func(int) umbrellaLayout { return umbrellaDNSLayout }, "querytype"},
-	"CiscoUmbrella.IP":  {"umbrella ip", 8, func(int) umbrellaLayout { return umbrellaIPLayout }, "sourceport"},
+	"CiscoUmbrella.DNS": {"umbrella dns", 10, func(int) umbrellaLayout { return umbrellaDNSLayout }, "querytype", nil},
+	"CiscoUmbrella.IP":  {"umbrella ip", 8, func(int) umbrellaLayout { return umbrellaIPLayout }, "sourceport", nil},
 	"CiscoUmbrella.CloudFirewall": {"umbrella cloud firewall", 14,
-		func(int) umbrellaLayout { return umbrellaFirewallLayout }, "direction"},
+		func(int) umbrellaLayout { return umbrellaFirewallLayout }, "direction", nil},
 	"CiscoUmbrella.Proxy": {"umbrella proxy", 22, func(n int) umbrellaLayout {
 		if n <= umbrellaProxyLegacyMax {
 			return umbrellaProxyLegacyLayout
 		}
 		return umbrellaProxyLayout
-	}, "url"},
+	}, "url", nil},
 }
 
 func init() {
 	for name, f := range umbrellaFormats {
+		f.notCSV = &offsetError{msg: f.kind + ": expected a CSV line starting with the timestamp, quoted or not"}
 		natives[name] = newUmbrellaParser(f)
 	}
 }
@@ -163,7 +165,9 @@ func (p *umbrellaParser) Parse(d *decode.Decoder, rec *input.Record) (event.Valu
 	kind := p.format.kind
 	line := unsafeString(rec.Data)
 	if line == "" || line[0] != '"' && (line[0] < '0' || line[0] > '9') {
-		return event.Value{}, false, &offsetError{msg: kind + ": expected a CSV line starting with the timestamp, quoted or not"}
+		// Most lines an Umbrella parser sees with every type enabled are not its own: reject
+		// them without allocating.
+		return event.Value{}, false, p.format.notCSV
 	}
 	cols, err := splitUmbrellaCSV(line, p.cols[:0])
 	p.cols = cols[:0]

@@ -21,6 +21,9 @@ import (
 type Selection struct {
 	ids []string
 	idx []int32
+	// aux, when not nil, holds for each detection the aux functions to run instead of the
+	// whole detection (see SelectItem); 0 runs the whole detection.
+	aux []uint16
 }
 
 // IDs returns the detection IDs of the selection.
@@ -44,6 +47,56 @@ func (p *Pool) Select(ids ...string) (*Selection, error) {
 		s.idx[i] = int32(j)
 	}
 	p.sels[key] = s
+	return s, nil
+}
+
+// SelectItem is one entry of a Selection made by SelectItems: a detection, and in Aux the aux
+// functions to run on its own, as bits: 1<<i for the i-th function of AuxOrder. With Aux 0 the
+// detection runs whole (rule() and, on a match, every aux function). With Aux set, rule() does
+// not run: the caller found the match elsewhere (the rule compiled to Go), and the Result is a
+// Match holding the outputs of those aux functions only.
+type SelectItem struct {
+	ID  string
+	Aux uint16
+}
+
+// AuxOrder lists the aux functions in the order panther_core runs them; bit i of
+// SelectItem.Aux is AuxOrder[i].
+var AuxOrder = [...]string{"title", "description", "reference", "severity", "runbook", "destinations", "dedup", "alert_context", "unique"}
+
+// SelectItems returns the interned Selection for the items, in the given order.
+func (p *Pool) SelectItems(items ...SelectItem) (*Selection, error) {
+	var key strings.Builder
+	anyAux := false
+	for _, it := range items {
+		key.WriteString(it.ID)
+		key.WriteByte(0)
+		key.WriteString(strconv.Itoa(int(it.Aux)))
+		key.WriteByte(0)
+		anyAux = anyAux || it.Aux != 0
+	}
+	if !anyAux {
+		ids := make([]string, len(items))
+		for i, it := range items {
+			ids[i] = it.ID
+		}
+		return p.Select(ids...)
+	}
+	k := "\x01" + key.String()
+	p.selMu.Lock()
+	defer p.selMu.Unlock()
+	if s, ok := p.sels[k]; ok {
+		return s, nil
+	}
+	s := &Selection{ids: make([]string, len(items)), idx: make([]int32, len(items)), aux: make([]uint16, len(items))}
+	for i, it := range items {
+		j, ok := p.detIdx[it.ID]
+		if !ok {
+			return nil, fmt.Errorf("pyrun: SelectItems: unknown detection ID %q", it.ID)
+		}
+		s.ids[i], s.idx[i], s.aux[i] = it.ID, int32(j), it.Aux
+	}
+	p.sels[k] = s
 	return s, nil
 }
 
@@ -302,6 +355,14 @@ func (p *Pool) encodeEval(seq uint32, events []Event, skip map[pair]*RuleError) 
 		for j, d := range s.idx {
 			if j > 0 {
 				b = append(b, ',')
+			}
+			if s.aux != nil && s.aux[j] != 0 {
+				b = append(b, '[')
+				b = strconv.AppendInt(b, int64(d), 10)
+				b = append(b, ',')
+				b = strconv.AppendUint(b, uint64(s.aux[j]), 10)
+				b = append(b, ']')
+				continue
 			}
 			b = strconv.AppendInt(b, int64(d), 10)
 		}

@@ -5,7 +5,10 @@
 // Publish returns once JetStream stored the payload (the sender may then be acknowledged).
 // The stream has limits (bytes, messages, age) and discards new payloads when full, which
 // Publish reports as sources.ErrBackpressure. A payload's DedupID becomes its Nats-Msg-Id, so
-// re-publishing it within the duplicate window stores nothing.
+// re-publishing it within the duplicate window stores nothing, also after the payload was
+// processed and purged and the server restarted: JetStream forgets the ids of purged
+// messages when it restarts, so Purge first records them in a key-value bucket with the
+// window as its TTL, which Publish consults.
 //
 // The consumer's position is not kept by JetStream: the runtime records the highest
 // sequence it made durable (its checkpoint) in its own state, reads from the next one with
@@ -15,6 +18,8 @@ package queue
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -78,11 +83,26 @@ type Queue struct {
 	js     jetstream.JetStream
 	stream jetstream.Stream
 	max    int // largest encoded payload
+	// purged remembers the DedupIDs of purged payloads for the duplicate window.
+	purged jetstream.KeyValue
+
+	// The DedupIDs of payloads read and not yet purged, and the first sequence read in this
+	// life (0: none yet); what Purge records.
+	readMu   sync.Mutex
+	readIDs  []readID
+	readFrom uint64
+	// unreadDone: the payloads before readFrom (purged unread) were recorded.
+	unreadDone bool
 
 	closeOnce sync.Once
 }
 
 var _ sources.Publisher = (*Queue)(nil)
+
+type readID struct {
+	seq uint64
+	id  string
+}
 
 // ErrTooLarge is returned (wrapped) by Publish for a payload over the size limit.
 var ErrTooLarge = errors.New("payload over the queue's size limit")
@@ -187,6 +207,17 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 		q.Close()
 		return nil, fmt.Errorf("queue: creating stream %s: %w", o.Stream, err)
 	}
+	q.purged, err = q.js.CreateOrUpdateKeyValue(sctx, jetstream.KeyValueConfig{
+		Bucket:      o.Stream + "_PURGED_IDS",
+		Description: "Panther: the DedupIDs of purged payloads, for the duplicate window",
+		TTL:         o.DuplicateWindow,
+		Storage:     jetstream.FileStorage,
+		Replicas:    o.Replicas,
+	})
+	if err != nil {
+		q.Close()
+		return nil, fmt.Errorf("queue: creating the bucket of purged ids: %w", err)
+	}
 	return q, nil
 }
 
@@ -271,14 +302,23 @@ func (q *Queue) Publish(ctx context.Context, p *sources.Payload) error {
 	if len(data) > q.max {
 		return fmt.Errorf("queue: %w: %d bytes, the limit is %d", ErrTooLarge, len(data), q.max)
 	}
-	var opts []jetstream.PublishOpt
-	if p.DedupID != "" {
-		opts = append(opts, jetstream.WithMsgID(p.DedupID))
-	}
 	if _, has := ctx.Deadline(); !has {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
+	}
+	var opts []jetstream.PublishOpt
+	if p.DedupID != "" {
+		// Stored, processed and purged already? (The stream only knows the ids it holds, and
+		// those it purged since the server started.)
+		_, err := q.purged.Get(ctx, purgedKey(p.DedupID))
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyNotFound) {
+			return classify(err)
+		}
+		opts = append(opts, jetstream.WithMsgID(p.DedupID))
 	}
 	_, err = q.js.Publish(ctx, q.opts.Subject, data, opts...)
 	if err != nil {
@@ -318,6 +358,7 @@ type Message struct {
 
 // Reader reads the stream in order from a sequence.
 type Reader struct {
+	q    *Queue
 	cons jetstream.Consumer
 	it   jetstream.MessagesContext
 }
@@ -328,6 +369,11 @@ func (q *Queue) Read(ctx context.Context, from uint64) (*Reader, error) {
 	if from == 0 {
 		from = 1
 	}
+	q.readMu.Lock()
+	if q.readFrom == 0 || from < q.readFrom {
+		q.readFrom, q.unreadDone = from, false
+	}
+	q.readMu.Unlock()
 	cons, err := q.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
 		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
 		OptStartSeq:   from,
@@ -340,7 +386,7 @@ func (q *Queue) Read(ctx context.Context, from uint64) (*Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("queue: reading from %d: %w", from, err)
 	}
-	return &Reader{cons: cons, it: it}, nil
+	return &Reader{q: q, cons: cons, it: it}, nil
 }
 
 // Next waits for the next message. A payload that does not decode is returned with Err set
@@ -359,6 +405,11 @@ func (r *Reader) Next(ctx context.Context) (Message, error) {
 	}
 	data := m.Data()
 	p, derr := Decode(data)
+	if derr == nil && p.DedupID != "" {
+		r.q.readMu.Lock()
+		r.q.readIDs = append(r.q.readIDs, readID{md.Sequence.Stream, p.DedupID})
+		r.q.readMu.Unlock()
+	}
 	return Message{Seq: md.Sequence.Stream, Time: md.Timestamp, Payload: p, Size: len(data), Err: derr}, nil
 }
 
@@ -370,9 +421,82 @@ func (q *Queue) Purge(ctx context.Context, upTo uint64) error {
 	if upTo == 0 {
 		return nil
 	}
+	if err := q.rememberPurged(ctx, upTo); err != nil {
+		return err
+	}
 	if err := q.stream.Purge(ctx, jetstream.WithPurgeSequence(upTo+1)); err != nil {
 		return fmt.Errorf("queue: purging up to %d: %w", upTo, err)
 	}
+	return nil
+}
+
+// purgedKey is the bucket key of a DedupID (keys have a restricted alphabet).
+func purgedKey(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:16])
+}
+
+// rememberPurged records the DedupIDs of the payloads up to upTo in the bucket of purged
+// ids, before Purge deletes them: those read by this queue's readers, and those before the
+// first sequence read (checkpointed by a previous run that stopped before its purge), read
+// here from the stream.
+func (q *Queue) rememberPurged(ctx context.Context, upTo uint64) error {
+	q.readMu.Lock()
+	var ids []readID
+	for _, r := range q.readIDs {
+		if r.seq <= upTo {
+			ids = append(ids, r)
+		}
+	}
+	readFrom, unreadDone := q.readFrom, q.unreadDone
+	q.readMu.Unlock()
+	if !unreadDone {
+		info, err := q.stream.Info(ctx)
+		if err != nil {
+			return fmt.Errorf("queue: stream info: %w", err)
+		}
+		last := upTo
+		if readFrom > 0 {
+			last = min(upTo, readFrom-1)
+		}
+		for seq := info.State.FirstSeq; seq <= last && seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
+			m, err := q.stream.GetMsg(ctx, seq)
+			if errors.Is(err, jetstream.ErrMsgNotFound) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("queue: get %d: %w", seq, err)
+			}
+			if id := m.Header.Get(jetstream.MsgIDHeader); id != "" {
+				ids = append(ids, readID{seq, id})
+			}
+		}
+	}
+	if len(ids) > 0 {
+		subject := "$KV." + q.purged.Bucket() + "."
+		for _, r := range ids {
+			if _, err := q.js.PublishAsync(subject+purgedKey(r.id), []byte{'1'}); err != nil {
+				return fmt.Errorf("queue: recording purged ids: %w", err)
+			}
+		}
+		select {
+		case <-q.js.PublishAsyncComplete():
+		case <-ctx.Done():
+			return fmt.Errorf("queue: recording purged ids: %w", ctx.Err())
+		}
+	}
+	q.readMu.Lock()
+	if readFrom > 0 && upTo >= readFrom-1 && q.readFrom == readFrom {
+		q.unreadDone = true
+	}
+	kept := q.readIDs[:0]
+	for _, r := range q.readIDs {
+		if r.seq > upTo {
+			kept = append(kept, r)
+		}
+	}
+	q.readIDs = kept
+	q.readMu.Unlock()
 	return nil
 }
 

@@ -29,8 +29,13 @@ func (s *Server) newLakeHousekeeper() (*lakeHousekeeper, error) {
 			retention[k] = keep
 		}
 	}
+	grace := s.cfg.Lake.CompactionGrace.Std()
+	if grace == 0 {
+		grace = time.Nanosecond // 0 in the configuration is "at once", in lake the default
+	}
 	m := s.metrics
 	h, err := lake.NewHousekeeper(lake.HousekeepingOptions{Dir: s.lakeDir, Merger: merger, Retention: retention,
+		Grace: grace, TargetFileBytes: int64(s.cfg.Lake.CompactionTarget),
 		Logger: s.log.With("component", "housekeeping"),
 		OnReport: func(r lake.Report) {
 			m.Compactions.Add(float64(r.Compacted))

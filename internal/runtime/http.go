@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -23,11 +24,14 @@ func (s *Server) router() (http.Handler, error) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	r.Get("/readyz", s.readyz)
-	metrics, err := s.metricsHandler()
+	opsAuth, err := s.metricsAuth()
 	if err != nil {
 		return nil, err
 	}
-	r.Get("/metrics", metrics)
+	r.Get("/metrics", opsAuth(s.metrics.Handler()).ServeHTTP)
+	if s.cfg.Metrics.Pprof {
+		r.Mount("/debug/pprof", opsAuth(pprofHandler()))
+	}
 	r.Post("/http/{sourceID}", func(w http.ResponseWriter, r *http.Request) {
 		s.push.ServeSource(w, r, chi.URLParam(r, "sourceID"))
 	})
@@ -49,7 +53,11 @@ func (s *Server) router() (http.Handler, error) {
 			console.ServeHTTP(w, r)
 			return
 		}
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such path: " + r.URL.Path})
+		msg := "no such path: " + r.URL.Path
+		if strings.HasPrefix(r.URL.Path, "/debug/pprof") {
+			msg += " (Go's profiles are served only with metrics.pprof: true)"
+		}
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": msg})
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": r.Method + " is not allowed on " + r.URL.Path})
@@ -59,7 +67,7 @@ func (s *Server) router() (http.Handler, error) {
 
 // apiPath reports whether a path belongs to the API or the server's own endpoints, not the console.
 func apiPath(p string) bool {
-	for _, prefix := range []string{"/graphql", "/public/", "/v1/", "/auth/", "/http/", "/metrics", "/healthz", "/readyz"} {
+	for _, prefix := range []string{"/graphql", "/public/", "/v1/", "/auth/", "/http/", "/metrics", "/healthz", "/readyz", "/debug/"} {
 		if p == strings.TrimSuffix(prefix, "/") || strings.HasPrefix(p, prefix) {
 			return true
 		}
@@ -92,24 +100,40 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	_ = enc.Encode(v)
 }
 
-func (s *Server) metricsHandler() (http.HandlerFunc, error) {
-	h := s.metrics.Handler()
+// metricsAuth returns the check of the operations endpoints (/metrics, /debug/pprof/):
+// none, or the bearer token of metrics.token_file when metrics.auth is on.
+func (s *Server) metricsAuth() (func(http.Handler) http.Handler, error) {
 	if !s.cfg.Metrics.Auth {
-		return h.ServeHTTP, nil
+		return func(h http.Handler) http.Handler { return h }, nil
 	}
 	token, err := s.metricsToken()
 	if err != nil {
 		return nil, err
 	}
-	return func(w http.ResponseWriter, r *http.Request) {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || !constantTimeEqual(strings.TrimSpace(got), token) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="panther-metrics"`)
-			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "/metrics needs Authorization: Bearer TOKEN (metrics.token_file)"})
-			return
-		}
-		h.ServeHTTP(w, r)
+	return func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if !ok || !constantTimeEqual(strings.TrimSpace(got), token) {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="panther-metrics"`)
+				writeJSON(w, http.StatusUnauthorized, map[string]string{"error": r.URL.Path + " needs Authorization: Bearer TOKEN (metrics.token_file)"})
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
 	}, nil
+}
+
+// pprofHandler serves Go's profiles under /debug/pprof/ (metrics.pprof).
+func pprofHandler() http.Handler {
+	r := chi.NewRouter()
+	r.Get("/", pprof.Index)
+	r.Get("/cmdline", pprof.Cmdline)
+	r.Get("/profile", pprof.Profile)
+	r.Get("/symbol", pprof.Symbol)
+	r.Post("/symbol", pprof.Symbol)
+	r.Get("/trace", pprof.Trace)
+	r.Get("/{name}", func(w http.ResponseWriter, r *http.Request) { pprof.Handler(chi.URLParam(r, "name")).ServeHTTP(w, r) })
+	return r
 }
 
 // Status describes the server for /readyz and the API.

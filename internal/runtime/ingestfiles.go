@@ -14,6 +14,7 @@ import (
 	"github.com/pantherlabs/panther/internal/analysis"
 	"github.com/pantherlabs/panther/internal/content"
 	"github.com/pantherlabs/panther/internal/correlate"
+	"github.com/pantherlabs/panther/internal/detect"
 	"github.com/pantherlabs/panther/internal/ingest"
 	"github.com/pantherlabs/panther/internal/logtypes"
 	"github.com/pantherlabs/panther/internal/pyrun"
@@ -57,6 +58,8 @@ type IngestResult struct {
 	Raised           []*alerts.Alert
 	RuleStats        []pyrun.DetectionStats // with Detection.Profile
 	GuardSkips       int64
+	// DetectRules are the engine's rules: which compiled to Go, their Go counters.
+	DetectRules []*detect.Rule
 	// Deliveries attempted after the run, and when retries are due (zero: none pending).
 	Deliveries int
 	NextRetry  time.Time
@@ -113,7 +116,7 @@ func IngestFiles(ctx context.Context, o IngestOptions) (*IngestResult, error) {
 	if dets != nil {
 		res.Rules, res.LoadErrors, res.LoadAlerts = dets.Rules(), dets.LoadErrors, dets.LoadAlerts
 		if dets.Engine != nil {
-			res.RuleStats, res.GuardSkips = dets.Engine.Stats(), dets.Engine.Skips
+			res.RuleStats, res.GuardSkips, res.DetectRules = dets.Engine.Stats(), dets.Engine.Skips.Load(), dets.Engine.Rules()
 		}
 		runErr = errors.Join(runErr, dets.Close())
 	}

@@ -26,6 +26,7 @@ type DetectionOptions struct {
 	MemoryLimit int64         // per worker; default 1 GiB
 	Stderr      io.Writer     // what rules print
 	Profile     bool          // measure the time spent in each rule
+	NoCompile   bool          // run Python rules in CPython only (no compilation to Go)
 }
 
 // Detections are the detection side of a run: the engine of the enabled rules, the
@@ -84,7 +85,7 @@ func StartDetections(ctx context.Context, dataDir string, col *analysis.Collecti
 	}
 	eng, err := detect.New(ctx, col, detect.Options{
 		Python: o.Python, CallTimeout: o.RuleTimeout, Workers: o.Workers, MemoryLimit: o.MemoryLimit,
-		KVPath: filepath.Join(dataDir, "kv.db"), Stderr: o.Stderr, Profile: o.Profile,
+		KVPath: filepath.Join(dataDir, "kv.db"), Stderr: o.Stderr, Profile: o.Profile, NoCompile: o.NoCompile,
 	})
 	if err != nil {
 		return nil, err

@@ -225,7 +225,9 @@ func (s *Server) start(ctx context.Context) (err error) {
 		return err
 	}
 	s.auth, err = auth.New(ctx, s.st.DB, s.st.Box, auth.Options{Now: s.now, Logger: s.log.With("component", "auth"),
-		AdminEmail: s.opts.AdminEmail, AdminPassword: s.opts.AdminPassword})
+		AdminEmail: s.opts.AdminEmail, AdminPassword: s.opts.AdminPassword,
+		SessionIdle: s.cfg.Auth.SessionIdleTimeout.Std(), SessionMax: s.cfg.Auth.SessionMaxAge.Std(),
+		SecureCookies: s.cfg.Auth.SecureCookies || strings.HasPrefix(s.cfg.URL, "https://")})
 	if err != nil {
 		return err
 	}

@@ -644,3 +644,22 @@ func (c *compiler) listComp(m map[string]any, path []any, cond, specKey string) 
 	kinds := map[string]listKind{condAnyElement: listAny, condAllElements: listAll, condOnlyOneElement: listOnlyOne, condNoElement: listNone}
 	return &listComp{key: ks, kind: kinds[cond], body: &group{kind: groupAll, items: items}}
 }
+
+// Always reports whether the filter accepts every event: it has no conditions, only (nested)
+// empty All groups. Callers can then skip it, and the event map it reads.
+func (f *Filter) Always() bool {
+	return f == nil || f.match == nil || alwaysTrue(f.match)
+}
+
+func alwaysTrue(e expr) bool {
+	g, ok := e.(*group)
+	if !ok || g.kind != groupAll {
+		return false
+	}
+	for _, it := range g.items {
+		if !alwaysTrue(it) {
+			return false
+		}
+	}
+	return true
+}

@@ -53,15 +53,17 @@ func MarshalJSON(v any) ([]byte, error) {
 	return []byte(strings.TrimSuffix(b.String(), "\n")), nil
 }
 
-// JSONValue converts a value scanned from DuckDB into one encoding/json renders well:
-// timestamps as RFC 3339 in UTC, bytes as text, NaN and infinities as strings, STRUCTs and
-// MAPs as Objects with their keys in order.
+// JSONValue converts a value scanned from DuckDB into one encoding/json renders well, by its
+// Go type alone: timestamps as RFC 3339 in UTC, bytes as text, decimals as exact numbers,
+// NaN and infinities as strings, STRUCTs and MAPs as Objects. When the column's type is
+// known, an Encoder (NewEncoder) does better: dates, times and UUIDs need it.
 func JSONValue(v any) any {
+	if out, ok := goValue(v); ok {
+		return out
+	}
 	switch x := v.(type) {
 	case time.Time:
 		return x.UTC().Format(time.RFC3339Nano)
-	case []byte:
-		return string(x)
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return strconv.FormatFloat(x, 'g', -1, 64)

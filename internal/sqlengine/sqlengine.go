@@ -37,11 +37,14 @@ import (
 
 // Options configure an Engine.
 type Options struct {
-	LakeDir     string
-	Types       *logtypes.Registry // known log types: their tables exist even before data
-	MemoryLimit string             // DuckDB memory_limit, default "1GB"
-	Threads     int                // default GOMAXPROCS
-	TempDir     string             // spill directory, default <LakeDir>/../tmp/duckdb
+	LakeDir string
+	Types   *logtypes.Registry // known log types: their tables exist even before data
+	// LogTypes, when set, gives the known log types at each refresh instead of Types, for a
+	// registry that changes while the engine runs (custom schemas added through the API).
+	LogTypes    func() *logtypes.Registry
+	MemoryLimit string // DuckDB memory_limit, default "1GB"
+	Threads     int    // default GOMAXPROCS
+	TempDir     string // spill directory, default <LakeDir>/../tmp/duckdb
 	// MaxTempDirSize caps what queries may spill to TempDir (DuckDB max_temp_directory_size),
 	// for example "10GB"; default DuckDB's (90% of the free space).
 	MaxTempDirSize string
@@ -195,7 +198,8 @@ func (e *Engine) LakeDir() string { return e.opts.LakeDir }
 func (e *Engine) Sandboxed() bool { return e.opts.Sandbox }
 
 // SetTypes replaces the registry of known log types (custom schemas changed); the next
-// refresh creates the empty tables of new types.
+// refresh creates the empty tables of new types. Options.LogTypes, when set, takes
+// precedence.
 func (e *Engine) SetTypes(r *logtypes.Registry) {
 	e.mu.Lock()
 	e.types = r
@@ -206,6 +210,16 @@ func (e *Engine) SetTypes(r *logtypes.Registry) {
 func (e *Engine) Types() *logtypes.Registry {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	return e.currentTypes()
+}
+
+// currentTypes returns the registry in use; e.mu is held.
+func (e *Engine) currentTypes() *logtypes.Registry {
+	if e.opts.LogTypes != nil {
+		if r := e.opts.LogTypes(); r != nil {
+			return r
+		}
+	}
 	return e.types
 }
 

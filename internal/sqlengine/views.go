@@ -55,8 +55,8 @@ func (e *Engine) refresh(ctx context.Context, force bool) error {
 		// Tables whose directory went away, and known log types without data yet: an empty
 		// table of the right shape, so that queries written before the first event work.
 		want := make(map[string]*logschema.LogType)
-		if kind == lake.Logs && e.types != nil {
-			for _, lt := range e.types.All() {
+		if types := e.currentTypes(); kind == lake.Logs && types != nil {
+			for _, lt := range types.All() {
 				if !present[lt.Table] {
 					want[lt.Table] = lt.LogType
 				}
@@ -129,8 +129,8 @@ func (e *Engine) refreshTable(ctx context.Context, kind lake.Kind, table string,
 		body = emptyQuarantine()
 	default:
 		var lt *logschema.LogType
-		if kind == lake.Logs && e.types != nil {
-			lt = logTypeOfTable(e.types, table)
+		if types := e.currentTypes(); kind == lake.Logs && types != nil {
+			lt = logTypeOfTable(types, table)
 		}
 		body = e.emptyBody(kind, lt)
 	}

@@ -2,7 +2,7 @@ package textparse
 
 import (
 	"fmt"
-	"strings"
+	"unsafe"
 
 	"github.com/pantherlabs/panther/internal/textparse/grok"
 )
@@ -56,15 +56,27 @@ type regexFactory struct {
 }
 
 func (f *regexFactory) NewParser() Parser {
-	return &regexParser{f: f, gate: lineGate{c: f.c}}
+	p := &regexParser{f: f, gate: lineGate{c: f.c}}
+	p.err = ParseError{Parser: "regex", Pattern: -1, Offset: -1, Msg: "the line does not match the pattern", explain: p.explain}
+	return p
 }
 
 type regexParser struct {
 	f       *regexFactory
 	gate    lineGate
 	scratch []grok.Capture
+	// err is the error of the last mismatch, reused so that rejecting a line (what most text
+	// parsers do to most lines when many types are enabled) allocates nothing; kept is a copy
+	// of that line, for the detailed explanation.
+	err  ParseError
+	kept []byte
 }
 
+func (p *regexParser) explain() (int, string) {
+	return p.f.pat.Explain(unsafe.String(unsafe.SliceData(p.kept), len(p.kept)))
+}
+
+// Parse parses a line. The error of a mismatch is valid until the next call.
 func (p *regexParser) Parse(line string, dst []Field) ([]Field, bool, error) {
 	if p.gate.skip(line) {
 		return dst, false, nil
@@ -72,11 +84,10 @@ func (p *regexParser) Parse(line string, dst []Field) ([]Field, bool, error) {
 	caps, ok := p.f.pat.Match(line, p.scratch[:0])
 	p.scratch = caps
 	if !ok {
-		// The detailed explanation costs far more than the match: compute it only on demand,
-		// from a copy of the line (which may alias a reused buffer).
-		pat, kept := p.f.pat, strings.Clone(line)
-		return dst, false, &ParseError{Parser: "regex", Pattern: -1, Offset: -1, Msg: "the line does not match the pattern",
-			explain: func() (int, string) { return pat.Explain(kept) }}
+		// The detailed explanation costs far more than the match: it is computed only on
+		// demand, from a copy of the line (which may alias a reused buffer).
+		p.kept = append(p.kept[:0], line...)
+		return dst, false, &p.err
 	}
 	start := len(dst)
 	for _, c := range caps {

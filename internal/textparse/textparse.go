@@ -33,7 +33,9 @@ type Field struct {
 // event: a header line, a line skipped by skipLines or skipPrefix, or an empty
 // line. A line that does not match returns ok=false and an error that says
 // which pattern failed, at which byte offset and what was expected; the error
-// never contains the line itself. On error, out has the length of dst.
+// never contains the line itself. On error, out has the length of dst. The
+// error may be reused by the next call (a parser rejects most lines when many
+// types are enabled, and does it without allocating): read or copy it before.
 type Parser interface {
 	Parse(line string, dst []Field) (out []Field, ok bool, err error)
 }

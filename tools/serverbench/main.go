@@ -64,6 +64,7 @@ type options struct {
 	flush                        string
 	workers                      int
 	keep                         bool
+	profile                      string
 }
 
 func main() {
@@ -83,6 +84,7 @@ func main() {
 	flag.StringVar(&o.flush, "flush", "", "lake.flush_interval of the server (default: the server's)")
 	flag.IntVar(&o.workers, "python-workers", 0, "python.workers of the server (0: one per CPU)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the data dir")
+	flag.StringVar(&o.profile, "cpuprofile", "", "write a 20s CPU profile of the server, taken after the warm-up, to this file")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "serverbench:", err)
@@ -191,6 +193,9 @@ func run(o options) error {
 	if o.workers > 0 {
 		args = append(args, "--set", "python.workers="+strconv.Itoa(o.workers))
 	}
+	if o.profile != "" {
+		args = append(args, "--set", "metrics.pprof=true")
+	}
 	srv := exec.Command(o.bin, args...)
 	srv.Env = append(os.Environ(), "PANTHER_DATA_DIR="+dataDir)
 	stdout, _ := srv.StdoutPipe()
@@ -288,6 +293,19 @@ func run(o options) error {
 						}
 					}
 				}
+			}
+		}()
+	}
+
+	if o.profile != "" {
+		go func() {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(o.warmup):
+			}
+			if err := saveProfile(base+"/debug/pprof/profile?seconds=20", o.profile); err != nil {
+				fmt.Fprintln(os.Stderr, "serverbench: cpu profile:", err)
 			}
 		}()
 	}
@@ -403,27 +421,60 @@ func scrape(base string) (map[string]float64, error) {
 	return out, sc.Err()
 }
 
+// saveProfile writes what url answers to path.
+func saveProfile(url, path string) error {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
 // childrenRSS sums the resident memory of pid's child processes (the Python workers).
 func childrenRSS(pid int) float64 {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
 	if err != nil {
 		return 0
 	}
 	var total float64
-	for _, c := range strings.Fields(string(data)) {
-		status, err := os.ReadFile("/proc/" + c + "/status")
+	for _, task := range tasks {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, task.Name()))
 		if err != nil {
 			continue
 		}
-		for _, line := range strings.Split(string(status), "\n") {
-			if strings.HasPrefix(line, "VmRSS:") {
-				f := strings.Fields(line)
-				if len(f) >= 2 {
-					kb, _ := strconv.ParseFloat(f[1], 64)
-					total += kb * 1024
-				}
-			}
+		for _, c := range strings.Fields(string(data)) {
+			total += vmRSS(c)
 		}
 	}
 	return total
+}
+
+// vmRSS reads the resident memory of process pid.
+func vmRSS(pid string) float64 {
+	status, err := os.ReadFile("/proc/" + pid + "/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			f := strings.Fields(rest)
+			if len(f) >= 1 {
+				kb, _ := strconv.ParseFloat(f[0], 64)
+				return kb * 1024
+			}
+		}
+	}
+	return 0
 }

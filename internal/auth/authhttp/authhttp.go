@@ -47,7 +47,8 @@ const (
 // Options configure the handler.
 type Options struct {
 	// Secure sets the cookie's Secure attribute on every response (behind a TLS-terminating
-	// proxy); without it the attribute is set when the request itself came over TLS.
+	// proxy), as auth.Options.SecureCookies does; without either the attribute is set when
+	// the request itself came over TLS.
 	Secure bool
 	// Logger receives server-side errors (never credentials).
 	Logger *slog.Logger
@@ -162,7 +163,7 @@ func (h *handler) finishSignIn(w http.ResponseWriter, r *http.Request, sess auth
 	// Max-Age, not Expires: the browser's clock may be off.
 	maxAge := int(sess.ExpiresAt.Sub(h.opts.Now()) / time.Second)
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: sess.Cookie, Path: "/", MaxAge: maxAge,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: h.opts.Secure || r.TLS != nil})
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: h.secure(r)})
 	exp := sess.ExpiresAt
 	writeJSON(w, http.StatusOK, SessionJSON{User: sess.User, Permissions: sess.User.Role.Permissions(),
 		CSRFToken: sess.CSRFToken, ExpiresAt: &exp})
@@ -197,7 +198,7 @@ func (h *handler) signOut(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: h.opts.Secure || r.TLS != nil})
+		SameSite: http.SameSiteStrictMode, Secure: h.secure(r)})
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -219,6 +220,12 @@ func (h *handler) session(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, SessionJSON{User: u, Permissions: u.Role.Permissions(), CSRFToken: auth.CSRFToken(ck.Value)})
+}
+
+// secure reports whether the session cookie is marked Secure: when the request came over TLS,
+// or the handler or the service is told the console is reached over HTTPS.
+func (h *handler) secure(r *http.Request) bool {
+	return h.opts.Secure || h.svc.SecureCookies() || r.TLS != nil
 }
 
 // fail writes err, logging the ones that are the server's fault.

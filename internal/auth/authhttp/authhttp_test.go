@@ -26,7 +26,11 @@ type fixture struct {
 
 // newFixture serves Handler at /auth/ and, behind Middleware, a protected endpoint at /api
 // that echoes the principal.
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newServer(t, auth.Options{}, false) }
+
+// newServer is newFixture with service options (its clock and hashing cost are the
+// fixture's), over TLS when tls is set.
+func newServer(t *testing.T, o auth.Options, tls bool) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	db, err := state.Open(state.Path(dir))
@@ -39,8 +43,9 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{now: time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)}
-	f.svc, err = auth.New(context.Background(), db, box, auth.Options{Now: func() time.Time { return f.now },
-		Argon2: auth.Argon2Params{Memory: 64, Time: 1, Threads: 1}})
+	o.Now = func() time.Time { return f.now }
+	o.Argon2 = auth.Argon2Params{Memory: 64, Time: 1, Threads: 1}
+	f.svc, err = auth.New(context.Background(), db, box, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +58,11 @@ func newFixture(t *testing.T) *fixture {
 		json.NewEncoder(w).Encode(map[string]string{"actor": p.Actor(), "via": p.Via, "ua": ri.UserAgent})
 	})))
 	mux.Handle("/tokens-only", Middleware(f.svc, AllowToken)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})))
-	f.srv = httptest.NewServer(mux)
+	if tls {
+		f.srv = httptest.NewTLSServer(mux)
+	} else {
+		f.srv = httptest.NewServer(mux)
+	}
 	t.Cleanup(f.srv.Close)
 	if _, _, err := f.svc.CreateUser(context.Background(), auth.NewUser{Email: "ada@example.com", GivenName: "Ada",
 		Role: auth.RoleAnalyst, Password: "Ada-Lovelace-1815"}); err != nil {
@@ -252,5 +261,50 @@ func TestOneTimePasswordAndEnrollmentOverHTTP(t *testing.T) {
 	resp, body = do(t, c, "POST", f.srv.URL+"/auth/change-password", change, nil)
 	if resp.StatusCode != 200 || body["user"].(map[string]any)["id"] != u.ID || body["user"].(map[string]any)["mfaEnabled"] != true {
 		t.Fatalf("change with the new authenticator: %d %v", resp.StatusCode, body)
+	}
+}
+
+// TestSecureCookie: the session cookie is Secure over TLS, and over plain HTTP when the
+// service is told a TLS proxy is in front (auth.secure_cookies, or an https:// url).
+func TestSecureCookie(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		o      auth.Options
+		tls    bool
+		secure bool
+	}{
+		{"plain HTTP", auth.Options{}, false, false},
+		{"TLS", auth.Options{}, true, true},
+		{"behind a TLS proxy", auth.Options{SecureCookies: true}, false, true},
+	} {
+		f := newServer(t, c.o, c.tls)
+		cl := f.srv.Client()
+		resp, body := do(t, cl, "POST", f.srv.URL+"/auth/sign-in", `{"email":"ada@example.com","password":"Ada-Lovelace-1815"}`, nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: sign-in: %d %v", c.name, resp.StatusCode, body)
+		}
+		var ck *http.Cookie
+		for _, k := range resp.Cookies() {
+			if k.Name == CookieName {
+				ck = k
+			}
+		}
+		if ck == nil || ck.Secure != c.secure || !ck.HttpOnly {
+			t.Errorf("%s: cookie %+v, want Secure=%v", c.name, ck, c.secure)
+		}
+		csrf, _ := body["csrfToken"].(string)
+		req, _ := http.NewRequest("POST", f.srv.URL+"/auth/sign-out", nil)
+		req.AddCookie(ck)
+		req.Header.Set(CSRFHeader, csrf)
+		out, err := cl.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.Body.Close()
+		for _, k := range out.Cookies() {
+			if k.Name == CookieName && (k.Secure != c.secure || k.MaxAge >= 0) {
+				t.Errorf("%s: the sign-out cookie %+v", c.name, k)
+			}
+		}
 	}
 }

@@ -44,6 +44,7 @@ MAX_ALERT_CONTEXT = 200 * 1024
 MAX_DESTINATIONS = 10
 SEVERITIES = ["INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
 AUX_ORDER = ("title", "description", "reference", "severity", "runbook", "destinations", "dedup", "alert_context", "unique")
+AUX_BIT = {name: 1 << i for i, name in enumerate(AUX_ORDER)}
 FN_CODE = {"rule": 0, "policy": 0}
 FN_CODE.update({name: i + 1 for i, name in enumerate(AUX_ORDER)})
 FAKE_DEST_NS = uuid.UUID("6ba7b811-9dad-11d1-80b4-00c04fd430c8")
@@ -73,7 +74,11 @@ from panther_core.exceptions import (  # noqa: E402  pylint: disable=wrong-impor
     FunctionReturnTypeError,
     UnknownDestinationError,
 )
-from panther_core.immutable import json_encoder  # noqa: E402  pylint: disable=wrong-import-position
+from panther_core.immutable import (  # noqa: E402  pylint: disable=wrong-import-position
+    ImmutableCaseInsensitiveDict,
+    ImmutableList,
+    json_encoder,
+)
 
 
 def _open_progress(path):
@@ -308,11 +313,13 @@ def _error_record(det, exc, fn):
     }
 
 
-def _aux_batch(det, event):
-    """Run the defined aux functions of a match, production style."""
+def _aux_batch(det, event, only=0):
+    """Run the defined aux functions of a match, production style (only: those of the mask)."""
     out = {}
     prog = PROG
     for name, fn in det.aux:
+        if only and not only & AUX_BIT[name]:
+            continue
         prog[3] = FN_CODE[name]
         try:
             value = fn(event)
@@ -395,14 +402,15 @@ def op_eval(msg):
     prog[2] = NONE
     prog[3] = 0
     dets = STATE["dets"]
-    sets = [[dets[i] for i in s] for s in msg["sets"]]
+    # A set entry is a detection index, or [index, aux mask] to run only those aux functions.
+    sets = [[(dets[e], 0) if isinstance(e, int) else (dets[e[0]], e[1]) for e in s] for s in msg["sets"]]
     skip = {(p[0], p[1]) for p in msg.get("skip") or ()}
     matches = []
     errors = []
     timing = {}
     WATCHDOG.arm()
     try:
-        if skip or STATE["profile"] or any(det.kind != "rule" or det.error is not None for s in sets for det in s):
+        if skip or STATE["profile"] or any(det.kind != "rule" or det.error is not None for s in sets for det, _ in s):
             _eval_general(msg["events"], sets, skip, matches, errors, timing)
         else:
             _eval_rules(msg["events"], sets, matches, errors)
@@ -420,14 +428,17 @@ def _eval_rules(events, sets, matches, errors):
     prog = PROG
     dms_get = STATE["dms"].get
     adopt = PantherEvent._adopt  # pylint: disable=protected-access
-    plans = [[(det.idx, det.fn, det) for det in s] for s in sets]
+    plans = [[(det.idx, det.fn, det, only) for det, only in s] for s in sets]
     for ei, (si, raw) in enumerate(events):
         if si < 0:
             continue
         prog[1] = ei
         event = adopt(raw, dms_get(raw.get("p_log_type")))
-        for di, fn, det in plans[si]:
+        for di, fn, det, only in plans[si]:
             prog[2] = di
+            if only:
+                matches.append([ei, di, _aux_batch(det, event, only)])
+                continue
             try:
                 out = fn(event)
             except BaseException as exc:
@@ -453,13 +464,22 @@ def _eval_general(events, sets, skip, matches, errors, timing):
         prog[1] = ei
         event = None
         plain = None
-        for det in sets[si]:
+        for det, only in sets[si]:
             di = det.idx
             prog[2] = di
             if skip and (ei, di) in skip:
                 continue
             if det.error is not None:
                 errors.append([ei, di, det.error])
+                continue
+            if only:
+                if event is None:
+                    event = adopt(raw, dms.get(raw.get("p_log_type")))
+                if profile:
+                    start = clock()
+                matches.append([ei, di, _aux_batch(det, event, only)])
+                if profile:
+                    timing[di] = timing.get(di, 0) + clock() - start
                 continue
             if det.policy:
                 arg = copy.deepcopy(raw)
@@ -696,7 +716,81 @@ def op_test(msg):
     return {"seq": msg["seq"], "results": results}
 
 
-HANDLERS = {"load": op_load, "eval": op_eval, "test": op_test}
+def _tag(value, depth=0):
+    """Encode a value with its exact type, for differential tests of compiled functions."""
+    if depth > 60:
+        return {"o": "deep"}
+    kind = type(value)
+    if value is None or kind is bool or kind is str:
+        return value
+    if kind is int:
+        return {"i": str(value)}
+    if kind is float:
+        return {"f": repr(value)}
+    if kind is PantherEvent:
+        return {"ev": _tag_items(value._container, depth)}  # pylint: disable=protected-access
+    if kind is ImmutableCaseInsensitiveDict:
+        return {"icd": _tag_items(value._container, depth)}  # pylint: disable=protected-access
+    if kind is ImmutableList:
+        return {"il": [_tag(v, depth + 1) for v in value._container]}  # pylint: disable=protected-access
+    if kind is dict:
+        return {"d": _tag_items(value, depth)}
+    if kind is list:
+        return {"l": [_tag(v, depth + 1) for v in value]}
+    if kind is tuple:
+        return {"t": [_tag(v, depth + 1) for v in value]}
+    if kind is set:
+        return {"s": [_tag(v, depth + 1) for v in value]}
+    if kind is frozenset:
+        return {"fs": [_tag(v, depth + 1) for v in value]}
+    return {"o": kind.__name__}
+
+
+def _tag_items(mapping, depth):
+    return [[_tag(k, depth + 1), _tag(v, depth + 1)] for k, v in mapping.items()]
+
+
+def op_call(msg):
+    """Call functions of a loaded detection on events, live style (no mocks), and return each
+    result with its exact type (or the exception class): the reference of the compiler's
+    differential tests."""
+    prog = PROG
+    prog[0] = msg["seq"]
+    prog[1] = NONE
+    prog[2] = NONE
+    prog[3] = 0
+    det = STATE["dets"][msg["det"]]
+    if det.error is not None:
+        return {"seq": msg["seq"], "setup_error": det.error}
+    fns = [getattr(det.module, name, None) for name in msg["fns"]]
+    dms_get = STATE["dms"].get
+    out = []
+    WATCHDOG.arm()
+    try:
+        for ei, raw in enumerate(msg["events"]):
+            prog[1] = ei
+            prog[2] = det.idx
+            row = []
+            log_type = raw.get("p_log_type")
+            model = dms_get(log_type) if isinstance(log_type, str) else None
+            for fn in fns:
+                event = PantherEvent._adopt(copy.deepcopy(raw), model)  # pylint: disable=protected-access
+                if fn is None:
+                    row.append({"exc": "AttributeError"})
+                    continue
+                try:
+                    with contextlib.redirect_stdout(io.StringIO()):
+                        row.append({"v": _tag(fn(event))})
+                except BaseException as exc:  # pylint: disable=broad-except
+                    row.append({"exc": type(exc).__name__})
+            out.append(row)
+    finally:
+        WATCHDOG.disarm()
+        prog[2] = NONE
+    return {"seq": msg["seq"], "results": out}
+
+
+HANDLERS = {"load": op_load, "eval": op_eval, "test": op_test, "call": op_call}
 
 
 def _read_exact(n):

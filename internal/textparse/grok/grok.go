@@ -25,6 +25,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Library is a set of named patterns. A Library is immutable and safe for
@@ -190,6 +192,9 @@ type Pattern struct {
 	elems    []*syntax.Regexp
 	outer    *syntax.Regexp // The group the elements were taken from, if any.
 	prefixes []lazyRegexp
+	// first, when set, holds the bytes a matching line can start with: a line that starts
+	// with another byte is rejected without running the regular expression.
+	first *[256]bool
 }
 
 type field struct {
@@ -246,6 +251,11 @@ func (l *Library) Compile(chunks ...string) (*Pattern, error) {
 		p.fields[k].groups = append(p.fields[k].groups, gi)
 	}
 	p.elems, p.outer = topElements(body)
+	if re, err := syntax.Parse(body, syntax.Perl); err == nil {
+		if set, nullable := firstBytes(re); !nullable {
+			p.first = &set
+		}
+	}
 	p.prefixes = make([]lazyRegexp, len(p.elems)+1)
 	return p, nil
 }
@@ -267,6 +277,9 @@ type Capture struct {
 // Capture per field that took part in the match, in the order of Fields. A
 // field that took part but matched nothing has an empty value.
 func (p *Pattern) Match(line string, dst []Capture) ([]Capture, bool) {
+	if p.first != nil && (line == "" || !p.first[line[0]]) {
+		return dst, false
+	}
 	idx := p.re.FindStringSubmatchIndex(line)
 	if idx == nil {
 		return dst, false
@@ -288,28 +301,44 @@ func (p *Pattern) Match(line string, dst []Capture) ([]Capture, bool) {
 // matched but text remains). It is meant for lines that do not match.
 func (p *Pattern) Explain(line string) (offset int, expected string) {
 	n := len(p.elems)
-	// The largest k whose prefix of k elements matches; k=0 always does.
-	lo, hi := 0, n
-	end := 0
-	for lo < hi {
-		mid := (lo + hi + 1) / 2
-		if loc := p.prefix(mid).FindStringIndex(line); loc != nil {
-			lo = mid
+	// The largest k whose prefix of k elements matches; k=0 always does. Lines of other
+	// formats fail early, so the search gallops from the start (1, 2, 4, ... elements), then
+	// halves the last gap; each run that matches gives the end of its prefix.
+	lo, end := 0, 0
+	hi := n + 1 // the smallest k known not to match
+	for step := 1; lo+step < hi; step *= 2 {
+		k := min(lo+step, n)
+		if loc := p.prefix(k).FindStringIndex(line); loc != nil {
+			lo, end = k, loc[1]
+			if k == n {
+				break
+			}
 		} else {
-			hi = mid - 1
+			hi = k
+			break
 		}
 	}
-	if lo > 0 {
-		end = p.prefix(lo).FindStringIndex(line)[1]
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		if loc := p.prefix(mid).FindStringIndex(line); loc != nil {
+			lo, end = mid, loc[1]
+		} else {
+			hi = mid
+		}
 	}
-	if lo == n {
+	return p.expected(lo, end)
+}
+
+// expected is the result of Explain when the first k elements matched up to end.
+func (p *Pattern) expected(k, end int) (int, string) {
+	if k == len(p.elems) {
 		return end, "the end of the line"
 	}
 	if end == 0 && p.outer != nil {
 		// Nothing matched: name the whole group, as the user wrote it.
 		return 0, p.describe(p.outer)
 	}
-	return end, p.describe(p.elems[lo])
+	return end, p.describe(p.elems[k])
 }
 
 func (p *Pattern) prefix(k int) *regexp.Regexp {
@@ -375,4 +404,96 @@ func (p *Pattern) describe(e *syntax.Regexp) string {
 		s = s[:maxLen] + "..."
 	}
 	return "/" + s + "/"
+}
+
+// firstBytes returns the bytes a text matching re can start with, and whether re matches the
+// empty text (then any byte, or none, may follow). It errs on the side of more bytes: a
+// non-ASCII rune allows every byte from 0x80, a construct it does not know allows all.
+func firstBytes(re *syntax.Regexp) (set [256]bool, nullable bool) {
+	all := func() ([256]bool, bool) {
+		var a [256]bool
+		for i := range a {
+			a[i] = true
+		}
+		return a, false
+	}
+	addRune := func(set *[256]bool, r rune, fold bool) {
+		if r >= utf8.RuneSelf {
+			for b := 0x80; b < 256; b++ {
+				set[b] = true
+			}
+			return
+		}
+		set[r] = true
+		if fold {
+			for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+				if f < utf8.RuneSelf {
+					set[f] = true
+				} else {
+					for b := 0x80; b < 256; b++ {
+						set[b] = true
+					}
+				}
+			}
+		}
+	}
+	switch re.Op {
+	case syntax.OpLiteral:
+		if len(re.Rune) == 0 {
+			return set, true
+		}
+		addRune(&set, re.Rune[0], re.Flags&syntax.FoldCase != 0)
+		return set, false
+	case syntax.OpCharClass:
+		for i := 0; i+1 < len(re.Rune); i += 2 {
+			lo, hi := re.Rune[i], re.Rune[i+1]
+			for r := lo; r <= hi && r < utf8.RuneSelf; r++ {
+				set[r] = true
+			}
+			if hi >= utf8.RuneSelf {
+				addRune(&set, utf8.RuneSelf, false)
+			}
+		}
+		return set, false
+	case syntax.OpAnyCharNotNL:
+		set, _ = all()
+		set['\n'] = false
+		return set, false
+	case syntax.OpAnyChar:
+		return all()
+	case syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText, syntax.OpEndText,
+		syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+		return set, true
+	case syntax.OpCapture:
+		return firstBytes(re.Sub[0])
+	case syntax.OpStar, syntax.OpQuest:
+		set, _ = firstBytes(re.Sub[0])
+		return set, true
+	case syntax.OpPlus:
+		return firstBytes(re.Sub[0])
+	case syntax.OpRepeat:
+		set, nullable = firstBytes(re.Sub[0])
+		return set, nullable || re.Min == 0
+	case syntax.OpConcat:
+		for _, sub := range re.Sub {
+			s, n := firstBytes(sub)
+			for i, ok := range s {
+				set[i] = set[i] || ok
+			}
+			if !n {
+				return set, false
+			}
+		}
+		return set, true
+	case syntax.OpAlternate:
+		for _, sub := range re.Sub {
+			s, n := firstBytes(sub)
+			for i, ok := range s {
+				set[i] = set[i] || ok
+			}
+			nullable = nullable || n
+		}
+		return set, nullable
+	}
+	return all()
 }
