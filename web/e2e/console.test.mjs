@@ -1,7 +1,7 @@
 // The console's browser suite: a real `panther server --demo` (built from this checkout), Debian's
 // Chromium driven by playwright-core, axe-core on every screen, a screenshot of every screen in
 // e2e/screenshots/. Run with `npm run e2e` (or by .ci/run). CHROMIUM overrides /usr/bin/chromium.
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
@@ -94,10 +94,28 @@ after(async () => {
   for (const d of [dataDir, profile]) if (d && existsSync(d)) rmSync(d, { recursive: true, force: true });
 });
 
+// After each test, the page as it was (outside the committed screenshots) and any error shown:
+// what a failure needs to be understood.
+afterEach(async (t) => {
+  if (!page) return;
+  const name = t.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+  await page.screenshot({ path: join(tmpdir(), `panther-e2e-last-${name}.png`) }).catch(() => {});
+  const errors = await page.locator('.error-box').allInnerTexts().catch(() => []);
+  if (errors.length) console.error(`# ${t.name}: ${page.url()} shows ${JSON.stringify(errors)}`);
+});
+
 // settle waits for the screen to finish loading: no skeletons, no busy regions.
 async function settle() {
   await page.waitForLoadState('load');
-  await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'), null, { timeout: 30_000 });
+  try {
+    await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'), null, { timeout: 30_000 });
+  } catch (e) {
+    // Say which part of which screen stayed busy.
+    const where = await page.evaluate(() =>
+      [...document.querySelectorAll('[aria-busy="true"]')].map((el) => el.closest('section, .panel, main')?.querySelector('h1, h2')?.textContent ?? el.parentElement?.className),
+    );
+    throw new Error(`${page.url()} still loading after 30 s: ${JSON.stringify(where)} (${e.message})`);
+  }
 }
 
 // check runs axe-core in the page (serious and critical violations fail) and saves a screenshot.
@@ -107,7 +125,7 @@ async function check(name) {
   const res = await page.evaluate(async () => {
     // eslint-disable-next-line no-undef
     const r = await axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`) }));
   });
   const bad = res.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: false });
@@ -193,7 +211,7 @@ test('write a rule, run its tests, enable it; pushed events raise its alert', as
   await page.getByLabel('Severity').selectOption('HIGH');
   await page.getByLabel(/^Log types/).fill('AWS.CloudTrail');
   await page.getByLabel('Enabled when saved').uncheck();
-  const editor = page.getByLabel('Python source');
+  const editor = page.getByRole('textbox', { name: 'Python source', exact: true });
   await editor.click();
   await page.keyboard.press('Control+A');
   await page.keyboard.press('Delete');
@@ -201,7 +219,7 @@ test('write a rule, run its tests, enable it; pushed events raise its alert', as
     'def rule(event):\n    return event.get("eventName") == "E2EProbe"\n\n\ndef title(event):\n    return f"E2E probe by {event.deep_get(\'userIdentity\', \'userName\')}"\n',
   );
   await page.getByRole('button', { name: 'Add a test' }).click();
-  const ev = page.getByLabel(/^Test .*: event as JSON/);
+  const ev = page.getByRole('textbox', { name: /^Test .*: event as JSON$/ });
   await ev.click();
   await page.keyboard.press('Control+A');
   await page.keyboard.press('Delete');
@@ -254,7 +272,7 @@ test('data explorer: run a query and export it', async () => {
   await page.goto(base + '/explorer');
   await settle();
   await check('explorer');
-  const editor = page.getByLabel('SQL query');
+  const editor = page.getByRole('textbox', { name: 'SQL query', exact: true });
   await editor.click();
   await page.keyboard.press('Control+A');
   await page.keyboard.press('Delete');
