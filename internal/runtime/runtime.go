@@ -30,6 +30,7 @@ import (
 
 	"github.com/pantherlabs/panther/internal/alerts"
 	"github.com/pantherlabs/panther/internal/auth"
+	"github.com/pantherlabs/panther/internal/auth/authhttp"
 	"github.com/pantherlabs/panther/internal/cloudsec"
 	"github.com/pantherlabs/panther/internal/config"
 	"github.com/pantherlabs/panther/internal/content"
@@ -326,6 +327,11 @@ func (s *Server) start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	proxies, err := authhttp.ParseProxies(s.cfg.HTTP.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("http.trusted_proxies: %w", err)
+	}
+	handler = proxies.RealClient(handler)
 	s.ln = s.opts.Listener
 	if s.ln == nil {
 		if s.ln, err = net.Listen("tcp", s.cfg.Listen); err != nil {
