@@ -42,7 +42,7 @@ func cloudTrailEvents(b testing.TB, n int) []*event.Event {
 	return evs
 }
 
-// BenchmarkCorpus evaluates the 112 CloudTrail rules of internal/pyrun/testdata/bench_rules
+// BenchmarkCorpus evaluates the 121 CloudTrail rules of internal/pyrun/testdata/bench_rules
 // (written in the style of the public panther-analysis corpus) on realistic CloudTrail events,
 // through the engine: LogTypes selection, guards, batching to the Python workers.
 func BenchmarkCorpus(b *testing.B) {
