@@ -90,6 +90,7 @@ func commands() []command {
 	return []command{
 		{name: "server", summary: "run the always-on server: live sources, queue, detections, alerts, API", examples: []string{"panther server --demo", "panther server --config panther.yml", "panther server --data-dir /var/lib/panther --listen 0.0.0.0:8080 --set lake.flush_interval=30s"}, run: runServer},
 		{name: "sources", summary: "add, list, show, remove, enable and disable live sources", examples: []string{"panther sources add --type http --label edge --log-type AWS.ALB", "panther sources list"}, subs: sourcesCommands()},
+		{name: "scan", summary: "scan a cloud account (aws-scan source) now, or show its last scan", examples: []string{"panther scan 123456789012", "panther scan --status --format json prod-aws"}, run: runScan},
 		{name: "demo", summary: "ingest the bundled sample logs into a data dir and query them", examples: []string{"panther demo", "panther demo --data-dir /tmp/panther-demo"}, run: runDemo},
 		{name: "ingest", summary: "parse log files into the lake", examples: []string{"panther ingest cloudtrail.json.gz", "panther ingest --log-type AWS.CloudTrail --source trail --detections ./rules logs/"}, run: runIngest},
 		{name: "query", summary: "run SQL over the lake", examples: []string{"panther query 'SELECT eventname, count(*) FROM panther_logs.aws_cloudtrail GROUP BY 1'", "panther query --format json 'SELECT * FROM panther_rule_matches.aws_cloudtrail LIMIT 10'"}, run: runQuery},
