@@ -100,6 +100,7 @@ func TestValidateNamesEveryKey(t *testing.T) {
 	c.Queue.URL = "nats://user:secret@"
 	c.Queue.URL = "user:secret@host"
 	c.Delivery.Workers = 0
+	c.HTTP.TrustedProxies = "10.0.0.0/8, proxy.example.com"
 	c.Lake.CompactionGrace = -1
 	c.Lake.CompactionTarget = 1 << 10
 	err := c.Validate()
@@ -108,8 +109,8 @@ func TestValidateNamesEveryKey(t *testing.T) {
 	}
 	for _, want := range []string{`listen: "nowhere" is not host:port`, "lake.flush_interval: 0s is below the minimum of 100ms",
 		"queue.max_payload: 64MiB is above the maximum of 32MiB", `queue.url: "<redacted>@host" is not a URL`,
-		"delivery.workers: 0 is outside 1..64", "lake.compaction_grace: must not be negative",
-		"lake.compaction_target_bytes: 1KiB is below the minimum of 1MiB"} {
+		"delivery.workers: 0 is outside 1..64", `http.trusted_proxies: "proxy.example.com" is not an IP address or CIDR prefix`,
+		"lake.compaction_grace: must not be negative", "lake.compaction_target_bytes: 1KiB is below the minimum of 1MiB"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%q lacks %q", err, want)
 		}
@@ -157,6 +158,13 @@ func TestDocumented(t *testing.T) {
 	documented := map[string][2]string{}
 	for _, m := range row.FindAllStringSubmatch(string(data), -1) {
 		documented[m[1]] = [2]string{m[2], m[3]}
+	}
+	// Keys walks every section, so keys added to nested sections later are covered too.
+	names := strings.Join(KeyNames(), " ")
+	for _, nested := range []string{"http.trusted_proxies", "lake.compaction_grace", "lake.compaction_target_bytes", "queue.dedup_window", "auth.session_max_age"} {
+		if !strings.Contains(" "+names+" ", " "+nested+" ") {
+			t.Errorf("Keys() misses the nested key %s: %s", nested, names)
+		}
 	}
 	for _, k := range Keys() {
 		d, ok := documented[k.Name]

@@ -1,0 +1,2 @@
+def policy(resource):
+    return resource["LogFileValidationEnabled"] and resource.get("IsMultiRegionTrail", False)
