@@ -38,5 +38,7 @@ export default defineConfig({
     globals: true,
     include: ['src/**/*.test.{ts,tsx}'],
     setupFiles: ['src/test/setup.ts'],
+    // The machine is shared: generous per-test time, no timing asserts.
+    testTimeout: 20000,
   },
 });

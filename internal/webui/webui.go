@@ -59,6 +59,15 @@ func NewFS(files fs.FS) *Handler {
 	return &Handler{files: files, cache: map[string]*asset{}}
 }
 
+// staticExt are the extensions of files a browser asks for on its own (scripts, styles, icons,
+// fonts): such a path that names no file is a 404, never index.html, so a stale tab does not run
+// HTML as a script. Any other path is a console route, even with a dot in it.
+var staticExt = map[string]bool{
+	".js": true, ".mjs": true, ".css": true, ".map": true, ".html": true, ".json": true, ".webmanifest": true,
+	".ico": true, ".png": true, ".jpg": true, ".jpeg": true, ".gif": true, ".svg": true, ".webp": true,
+	".woff": true, ".woff2": true, ".ttf": true, ".txt": true, ".xml": true,
+}
+
 // Built reports whether the embedded console has been built (dist/index.html exists).
 func Built() bool {
 	_, err := fs.Stat(dist, "dist/index.html")
@@ -78,8 +87,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	immutable := strings.HasPrefix(name, "assets/")
 	a, err := h.load(name)
 	if err != nil {
-		// A missing asset is a 404; a path that names no file is a console route.
-		if immutable || path.Ext(name) != "" {
+		// A missing asset is a 404; a path that names no file is a console route, dots
+		// included (/detections/AWS.CloudTrail.Root, /log-types/AWS.CloudTrail).
+		if immutable || staticExt[strings.ToLower(path.Ext(name))] {
 			http.Error(w, "no such file: /"+name, http.StatusNotFound)
 			return
 		}

@@ -85,9 +85,16 @@ func TestAssets(t *testing.T) {
 	}
 
 	// A missing asset is a 404, not index.html (a stale tab must not run HTML as a script).
-	for _, p := range []string{"/assets/index-old.js", "/favicon.ico"} {
+	for _, p := range []string{"/assets/index-old.js", "/favicon.ico", "/robots.txt", "/assets/AWS.CloudTrail"} {
 		if rec := get(t, h, http.MethodGet, p, nil); rec.Code != http.StatusNotFound {
 			t.Errorf("GET %s: %d, want 404", p, rec.Code)
+		}
+	}
+	// Routes with dots in them (detection IDs, log type names) are console routes.
+	for _, p := range []string{"/detections/AWS.CloudTrail.RootActivity", "/log-types/AWS.CloudTrail", "/alerts/a.b.c"} {
+		rec := get(t, h, http.MethodGet, p, nil)
+		if rec.Code != http.StatusOK || !strings.Contains(rec.Header().Get("Content-Type"), "text/html") {
+			t.Errorf("GET %s: %d %q, want the console's index.html", p, rec.Code, rec.Header().Get("Content-Type"))
 		}
 	}
 	// HEAD: headers, no body.
@@ -102,10 +109,15 @@ func TestMethodsAndTraversal(t *testing.T) {
 	if rec := get(t, h, http.MethodPost, "/alerts", nil); rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != "GET, HEAD" {
 		t.Errorf("POST: %d Allow %q", rec.Code, rec.Header().Get("Allow"))
 	}
-	// A path climbing out stays inside the files.
-	rec := get(t, h, http.MethodGet, "/assets/../../webui.go", nil)
+	// A path climbing out stays inside the files: a missing script is a 404, any other path the
+	// console's index.html, never a file from outside.
+	rec := get(t, h, http.MethodGet, "/assets/../../webui.js", nil)
 	if rec.Code != http.StatusNotFound {
 		t.Errorf("traversal: %d", rec.Code)
+	}
+	rec = get(t, h, http.MethodGet, "/assets/../../webui.go", nil)
+	if strings.Contains(rec.Body.String(), "package webui") || (rec.Code != http.StatusOK && rec.Code != http.StatusNotFound) {
+		t.Errorf("traversal: %d %.40q", rec.Code, rec.Body.String())
 	}
 }
 

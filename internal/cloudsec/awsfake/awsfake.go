@@ -67,6 +67,7 @@ type Response struct {
 type Request struct {
 	Service, Region, Action string
 	Params                  map[string]string
+	Key                     string // the access key id that signed it
 }
 
 // Server is the fake AWS endpoint.
@@ -153,7 +154,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	service, region, sigErr := s.verify(r, body)
+	service, region, key, sigErr := s.verify(r, body)
 	proto := protocolOf(service, r)
 	if sigErr != "" {
 		code := "SignatureDoesNotMatch"
@@ -172,10 +173,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	s.requests = append(s.requests, Request{Service: service, Region: region, Action: action, Params: params})
-	key := service + "/" + action
-	if n := s.throttle[key]; n > 0 {
-		s.throttle[key] = n - 1
+	s.requests = append(s.requests, Request{Service: service, Region: region, Action: action, Params: params, Key: key})
+	tk := service + "/" + action
+	if n := s.throttle[tk]; n > 0 {
+		s.throttle[tk] = n - 1
 		s.mu.Unlock()
 		code, status := throttleError(service, proto)
 		writeError(w, proto, status, code, "Rate exceeded")
@@ -412,7 +413,15 @@ var authRE = regexp.MustCompile(`^AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([
 
 // verify checks the request's SigV4 signature; it returns the service and region of its
 // credential scope, and a message when the signature is missing or wrong.
-func (s *Server) verify(r *http.Request, body []byte) (service, region, problem string) {
+func (s *Server) verify(r *http.Request, body []byte) (service, region, akid, problem string) {
+	service, region, problem = s.verifyKey(r, body)
+	if m := authRE.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		akid = m[1]
+	}
+	return service, region, akid, problem
+}
+
+func (s *Server) verifyKey(r *http.Request, body []byte) (service, region, problem string) {
 	m := authRE.FindStringSubmatch(r.Header.Get("Authorization"))
 	if m == nil {
 		return "", "", "Missing or malformed Authorization header (AWS4-HMAC-SHA256 expected)"
@@ -551,4 +560,11 @@ func AssumeRoleBody(roleARN string) string {
 		`<AssumedRoleUser><Arn>` + roleARN + `/panther</Arn><AssumedRoleId>AROAFAKE:panther</AssumedRoleId></AssumedRoleUser>` +
 		`<Credentials><AccessKeyId>ASIAKEY</AccessKeyId><SecretAccessKey>SECRETKEY</SecretAccessKey><SessionToken>SESSIONTOKEN</SessionToken><Expiration>` + exp + `</Expiration></Credentials>` +
 		`</AssumeRoleResult><ResponseMetadata><RequestId>fake-request-id</RequestId></ResponseMetadata></AssumeRoleResponse>`
+}
+
+// CallerIdentityBody is an STS GetCallerIdentity response for account.
+func CallerIdentityBody(account string) string {
+	return `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>` +
+		`<Arn>arn:aws:iam::` + account + `:user/panther</Arn><UserId>AIDAFAKE</UserId><Account>` + account + `</Account>` +
+		`</GetCallerIdentityResult><ResponseMetadata><RequestId>fake-request-id</RequestId></ResponseMetadata></GetCallerIdentityResponse>`
 }

@@ -395,7 +395,7 @@ func oneIAMRole(ctx context.Context, e *env, region, id string) (cloudsec.Snapsh
 }
 
 func listPasswordPolicy(ctx context.Context, e *env, region string) ([]cloudsec.Snapshot, error) {
-	id := cloudsec.ResourceID(e.account, cloudsec.GlobalRegion, TypePasswordPolicy)
+	id := cloudsec.ResourceID(e.account, "", TypePasswordPolicy)
 	out, err := e.iam(region).GetAccountPasswordPolicy(ctx, &iam.GetAccountPasswordPolicyInput{})
 	var sn cloudsec.Snapshot
 	switch {

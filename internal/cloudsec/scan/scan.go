@@ -67,16 +67,18 @@ type Scanner struct {
 
 // Result reports a scan.
 type Result struct {
-	Started, Ended time.Time
-	Resources      int // resources seen (upserted)
-	Deleted        int // resources found deleted by a rescan
-	Errors         []Error
+	Started   time.Time `json:"started"`
+	Ended     time.Time `json:"ended"`
+	Resources int       `json:"resources"` // resources seen (upserted)
+	Deleted   int       `json:"deleted"`   // resources found deleted by a rescan
+	Errors    []Error   `json:"errors"`
 }
 
 // Error is the failure of one (type, region) listing.
 type Error struct {
-	Type, Region string
-	Err          string
+	Type   string `json:"type"`
+	Region string `json:"region"`
+	Err    string `json:"error"`
 }
 
 func (e Error) Error() string { return e.Type + " in " + e.Region + ": " + e.Err }

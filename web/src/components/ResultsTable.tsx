@@ -16,7 +16,8 @@ export function ResultsTable({ columns, rows, label, pageSize = 100 }: { columns
   const slice = rows.slice(page * pageSize, (page + 1) * pageSize);
   return (
     <>
-      <div className="table-wrap" style={{ maxHeight: '55vh' }}>
+      {/* Focusable so keyboard users can scroll wide results (the cells hold no controls). */}
+      <div className="table-wrap" style={{ maxHeight: '55vh' }} tabIndex={0} role="region" aria-label={`${label} (scrolls)`}>
         <table className="data" aria-label={label}>
           <thead>
             <tr>

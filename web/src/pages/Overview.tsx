@@ -40,12 +40,17 @@ export default function Overview() {
   const range = parseRange(params);
   // Presets roll forward: round "now" to the minute so polling reuses the same window key.
   const key = range.preset ? `${range.preset}@${Math.floor(Date.now() / 60000)}` : `${range.from.toISOString()}`;
+  // Both queries' variables are memoized on that key: a preset's window computed afresh on
+  // every render would be new variables each time, so a request per render that never settles.
   const input = useMemo(() => ({ input: { fromDate: range.from.toISOString(), toDate: range.to.toISOString() } }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [key]);
+  const healthInput = useMemo(() => ({ errors: { type: 'DETECTION_ERROR', createdAtAfter: range.from.toISOString(), pageSize: 10 } }),
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [key]);
   const { can } = useSession();
   const m = useGql<Metrics>(METRICS, input, { pollMs: 30000, skip: !can('metrics:read') });
-  const h = useGql<Health>(HEALTH, { errors: { type: 'DETECTION_ERROR', createdAtAfter: range.from.toISOString(), pageSize: 10 } }, { pollMs: 30000, skip: !can('sources:read') || !can('alerts:read') });
+  const h = useGql<Health>(HEALTH, healthInput, { pollMs: 30000, skip: !can('sources:read') || !can('alerts:read') });
   const md = m.data?.metrics;
   const events = useMemo(() => {
     const s = fromBreakdown(md?.eventsProcessedPerLogType);
@@ -119,7 +124,7 @@ export default function Overview() {
           <div className="panel-head">
             <h2>Top detections by alerts</h2>
           </div>
-          {!md ? <Skeleton rows={5} /> : (md.alertsPerRule ?? []).length === 0 ? (
+          {!md ? (m.loading ? <Skeleton rows={5} /> : null) : (md.alertsPerRule ?? []).length === 0 ? (
             <Empty title="No detection raised an alert in this range" />
           ) : (
             <BarList
@@ -135,7 +140,7 @@ export default function Overview() {
             <Link to="/alerts?type=DETECTION_ERROR">All rule errors</Link>
           </div>
           <ErrorBox error={h.error} retry={h.reload} />
-          {!h.data ? <Skeleton rows={4} /> : h.data.ruleErrors.edges.length === 0 ? (
+          {!h.data ? (h.loading ? <Skeleton rows={4} /> : null) : h.data.ruleErrors.edges.length === 0 ? (
             <Empty title="No rule errors in this range">Detections that raise exceptions or cannot load show up here.</Empty>
           ) : (
             <ul className="list-plain">
@@ -154,7 +159,7 @@ export default function Overview() {
           <span className="spacer" />
           <Link to="/sources">Manage sources</Link>
         </div>
-        {!h.data ? <div style={{ padding: 16 }}><Skeleton rows={3} /></div> : sources.length === 0 ? (
+        {!h.data ? (h.loading ? <div style={{ padding: 16 }}><Skeleton rows={3} /></div> : <div style={{ padding: 16 }}><ErrorBox error={h.error} title="Sources could not be loaded" retry={h.reload} /></div>) : sources.length === 0 ? (
           <Empty title="No sources yet" action={<Link className="button primary" to="/sources?new=http">Add a source</Link>}>A source is where logs come in: an HTTP endpoint, syslog, a watched directory or S3.</Empty>
         ) : (
           <table className="data">

@@ -41,7 +41,7 @@ function Fields({ name }: { name: string }) {
   if (q.error) return <p className="muted">No table yet: the fields show once events of this type are in the lake. The schema document is below.</p>;
   if (!q.data) return <Skeleton rows={6} />;
   return (
-    <div className="table-wrap" style={{ maxHeight: 420 }}>
+    <div className="table-wrap" style={{ maxHeight: 420 }} tabIndex={0} role="region" aria-label="Fields (scrolls)">
       <table className="data" aria-label="Fields">
         <thead><tr><th scope="col">Column</th><th scope="col">Type</th><th scope="col">Description</th></tr></thead>
         <tbody>
