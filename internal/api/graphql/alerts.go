@@ -156,19 +156,6 @@ func commentModel(alertID string, c *alerts.Comment, format model.CommentFormat)
 	return &model.Comment{ID: strconv.FormatInt(c.ID, 10), Body: c.Body, CreatedAt: c.At.UTC(), Format: format, AlertID: alertID, CreatedByRef: c.Author}
 }
 
-// actorName shows a stored actor: a user's e-mail, a token's name, else the text as stored
-// (changes made with `panther alerts` record a name).
-func (r *Resolver) actorName(ctx context.Context, ref string) string {
-	a, _ := r.resolveActor(ctx, ref)
-	switch x := a.(type) {
-	case *model.User:
-		return x.Email
-	case *model.APIToken:
-		return "token " + x.Name
-	}
-	return ref
-}
-
 func (r *Resolver) destinationNames(ctx context.Context) map[string]string {
 	out := map[string]string{}
 	if r.D.Destinations == nil {
