@@ -106,6 +106,8 @@ func commands() []command {
 			{name: "revoke", summary: "revoke an API token", run: tokensRevoke},
 		}},
 		{name: "audit", summary: "show the audit log of changes and sign-ins", run: runAudit},
+		{name: "resources", summary: "list, show and import cloud resources", subs: resourcesCommands()},
+		{name: "compliance", summary: "policy status of cloud resources: list, summary, suppressions", subs: complianceCommands()},
 	}
 }
 
