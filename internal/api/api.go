@@ -123,10 +123,16 @@ func presentError(ctx context.Context, err error, log *slog.Logger) *gqlerror.Er
 	var ae *apierr.Error
 	if !errors.As(err, &ae) {
 		var ge *gqlerror.Error
-		if errors.As(err, &ge) && ge.Err == nil {
+		switch {
+		case errors.As(err, &ge) && ge.Err == nil:
 			return gerr // a GraphQL error of gqlgen's (bad variables, ...)
+		case ge != nil:
+			// An argument that did not coerce to its type (a DateTime that is not a time...):
+			// gqlgen wraps the scalar's error with the argument's path.
+			ae = apierr.New(apierr.InvalidInput, "%s: %v", ge.Path, ge.Err)
+		default:
+			ae = apierr.Internalf(err)
 		}
-		ae = apierr.Internalf(err)
 	}
 	if ae.Code == apierr.Internal {
 		op := ""

@@ -43,7 +43,7 @@ func init() {
 }
 
 // mcpServer is a server with alerts, content and sources to query.
-func mcpServer(t *testing.T) (*server, []*alerts.Alert) {
+func mcpServer(t testing.TB) (*server, []*alerts.Alert) {
 	t.Helper()
 	var srcStore *sources.Store
 	s := newServer(t, func(d *api.Deps, _ string) {

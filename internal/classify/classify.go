@@ -496,6 +496,10 @@ func (c *Classifier) failure(rec *input.Record, isObject bool) *Failure {
 			fail.Reasons = append(fail.Reasons, sc.r)
 		}
 	}
+	if rec.Note != "" {
+		// The framing reader knew the record's format and said what was wrong with it.
+		fail.Reasons = append([]Reason{{Err: rec.Note}}, fail.Reasons...)
+	}
 	if len(fail.Reasons) == 0 {
 		if rec.JSON {
 			fail.Reasons = append(fail.Reasons, Reason{Err: "no enabled log type accepts JSON values that are not objects"})

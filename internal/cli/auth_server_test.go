@@ -168,6 +168,7 @@ func TestAccessAgainstARunningServer(t *testing.T) {
 	c.Log.Level = "debug"
 	c.Python.Workers = 1
 	c.URL = "https://panther.example.com"
+	c.HTTP.TrustedProxies = "127.0.0.1"
 	c.Auth.SessionIdleTimeout = config.Duration(time.Hour)
 	c.Auth.SessionMaxAge = config.Duration(2 * time.Hour)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -220,7 +221,9 @@ func TestAccessAgainstARunningServer(t *testing.T) {
 	const wrong = "Wrong-Password-99"
 	secrets = append(secrets, wrong)
 	r1, known := api.call("POST", "/auth/sign-in", map[string]any{"email": "admin@panther.local", "password": wrong}, "")
-	r2, unknown := api.call("POST", "/auth/sign-in", map[string]any{"email": "mallory@example.com", "password": wrong}, "")
+	// This one through a trusted proxy (http.trusted_proxies): the audit log has the client's address.
+	r2, unknown := api.call("POST", "/auth/sign-in", map[string]any{"email": "mallory@example.com", "password": wrong}, "",
+		"X-Forwarded-For", "192.0.2.66, 198.51.100.7")
 	if r1.StatusCode != 401 || r2.StatusCode != 401 || known["message"] != unknown["message"] || known["error"] != unknown["error"] {
 		t.Errorf("failed sign-ins differ: %d %v / %d %v", r1.StatusCode, known, r2.StatusCode, unknown)
 	}
@@ -249,7 +252,8 @@ func TestAccessAgainstARunningServer(t *testing.T) {
 		t.Fatalf("panther_system.audit as an Admin: %s %q %v", status, msg, rows)
 	}
 	if rows[0]["actor_name"] != "admin@panther.local" || rows[3]["actor_name"] != "mallory@example.com" ||
-		!strings.HasPrefix(rows[3]["remote_addr"].(string), "127.0.0.1:") || rows[3]["user_agent"] != "auth-e2e-test" {
+		!strings.HasPrefix(rows[0]["remote_addr"].(string), "127.0.0.1:") || rows[3]["remote_addr"] != "198.51.100.7" ||
+		rows[3]["user_agent"] != "auth-e2e-test" {
 		t.Errorf("the failed sign-ins in SQL: %v", rows)
 	}
 	status, _, rows = api.sql(admin.Token, `SELECT action, actor_type FROM panther_system.audit WHERE action = 'tokens.create'`)

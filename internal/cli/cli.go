@@ -54,6 +54,7 @@ func commands() []command {
 	return []command{
 		{name: "server", summary: "run the always-on server: live sources, queue, detections, alerts, API", run: runServer},
 		{name: "sources", summary: "add, list, show, remove, enable and disable live sources", subs: sourcesCommands()},
+		{name: "scan", summary: "scan a cloud account (aws-scan source) now, or show its last scan", run: runScan},
 		{name: "demo", summary: "ingest the bundled sample logs into a data dir and query them", run: runDemo},
 		{name: "ingest", summary: "parse log files into the lake", run: runIngest},
 		{name: "query", summary: "run SQL over the lake", run: runQuery},

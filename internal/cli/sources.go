@@ -54,6 +54,9 @@ var kindFlags = []kindFlag{
 	{kind: "aws-scan", flag: "external-id", key: "external_id", usage: "aws-scan: external id of the role"},
 	{kind: "aws-scan", flag: "regions", key: "regions", usage: "aws-scan: regions to scan (comma-separated)", list: true},
 	{kind: "aws-scan", flag: "interval", key: "interval", usage: "aws-scan: time between scans, e.g. 24h"},
+	{kind: "aws-scan", flag: "resource-types", key: "resource_types", usage: "aws-scan: resource types to scan (comma-separated; default all)", list: true},
+	{kind: "aws-scan", flag: "ignore", key: "ignore", usage: "aws-scan: resource id patterns (* wildcard) left out of scans (comma-separated)", list: true},
+	{kind: "aws-scan", flag: "scan-endpoint", key: "endpoint", usage: "aws-scan: one endpoint for every AWS service (local AWS API servers)"},
 }
 
 // sourceJSON is what --format json prints of a source.

@@ -6,6 +6,7 @@ package cloudsec
 
 import (
 	"context"
+	"database/sql"
 	"time"
 )
 
@@ -63,3 +64,19 @@ type Sink interface {
 func ResourceID(accountID, region, resourceType string) string {
 	return accountID + ":" + region + ":" + resourceType
 }
+
+// Env is what the server gives cloud account sources (the aws-scan kind): the Sink their
+// results go to and the state database in which they keep their scan status.
+type Env struct {
+	// Sink is nil when the server has no compliance state; scans then fail with
+	// ErrNoSink instead of dropping what they read.
+	Sink Sink
+	DB   *sql.DB
+}
+
+// ErrNoSink is the error of a scan that has nowhere to hand its results.
+var ErrNoSink = errNoSink{}
+
+type errNoSink struct{}
+
+func (errNoSink) Error() string { return "no compliance sink configured" }

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"strings"
 	"time"
 )
@@ -95,6 +96,9 @@ type HTTP struct {
 	IdleTimeout  Duration `yaml:"idle_timeout" doc:"keep-alive connections idle longer are closed"`
 	// ShutdownTimeout bounds the drain on SIGTERM.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout" doc:"time SIGTERM waits for requests, the pipeline and deliveries to finish"`
+	// TrustedProxies are reverse proxies whose X-Forwarded-For names the client (the address
+	// in the audit log, of the sign-in back-off, and p_source_address of pushed events).
+	TrustedProxies string `yaml:"trusted_proxies" doc:"comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For names the client (empty: the TCP peer is the client)"`
 }
 
 // Metrics configures GET /metrics.
@@ -222,6 +226,17 @@ func (c *Config) Validate() error {
 			if !strings.Contains(u, "://") {
 				bad("queue.url", "%q is not a URL such as nats://host:4222", redact(u))
 			}
+		}
+	}
+	for _, f := range strings.Split(c.HTTP.TrustedProxies, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		if _, err := netip.ParsePrefix(f); err == nil {
+			continue
+		}
+		if _, err := netip.ParseAddr(f); err != nil {
+			bad("http.trusted_proxies", "%q is not an IP address or CIDR prefix", f)
 		}
 	}
 	if c.Python.Workers < 0 || c.Python.Workers > 256 {

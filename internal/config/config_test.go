@@ -100,6 +100,7 @@ func TestValidateNamesEveryKey(t *testing.T) {
 	c.Queue.URL = "nats://user:secret@"
 	c.Queue.URL = "user:secret@host"
 	c.Delivery.Workers = 0
+	c.HTTP.TrustedProxies = "10.0.0.0/8, proxy.example.com"
 	c.Lake.CompactionGrace = -1
 	c.Lake.CompactionTarget = 1 << 10
 	err := c.Validate()
@@ -108,8 +109,8 @@ func TestValidateNamesEveryKey(t *testing.T) {
 	}
 	for _, want := range []string{`listen: "nowhere" is not host:port`, "lake.flush_interval: 0s is below the minimum of 100ms",
 		"queue.max_payload: 64MiB is above the maximum of 32MiB", `queue.url: "<redacted>@host" is not a URL`,
-		"delivery.workers: 0 is outside 1..64", "lake.compaction_grace: must not be negative",
-		"lake.compaction_target_bytes: 1KiB is below the minimum of 1MiB"} {
+		"delivery.workers: 0 is outside 1..64", `http.trusted_proxies: "proxy.example.com" is not an IP address or CIDR prefix`,
+		"lake.compaction_grace: must not be negative", "lake.compaction_target_bytes: 1KiB is below the minimum of 1MiB"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%q lacks %q", err, want)
 		}

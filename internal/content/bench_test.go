@@ -47,15 +47,7 @@ func BenchmarkUpload(b *testing.B) {
 // BenchmarkVersion is what the runtime polls about every second.
 func BenchmarkVersion(b *testing.B) {
 	ctx := context.Background()
-	s := openStore(b, Options{})
-	items, err := ParseArchive(benchArchive(b, 200, "High"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := s.Upload(ctx, items, false, false, "bench"); err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
+	s := uploaded(b)
 	for range b.N {
 		if _, err := s.Version(ctx); err != nil {
 			b.Fatal(err)
@@ -66,19 +58,25 @@ func BenchmarkVersion(b *testing.B) {
 // BenchmarkLoad is the runtime's reload after a change: 200 rules loaded as analysis does.
 func BenchmarkLoad(b *testing.B) {
 	ctx := context.Background()
-	s := openStore(b, Options{})
-	items, err := ParseArchive(benchArchive(b, 200, "High"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := s.Upload(ctx, items, false, false, "bench"); err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
+	s := uploaded(b)
 	for range b.N {
 		col, err := s.Load(ctx)
 		if err != nil || len(col.Detections) != 200 {
 			b.Fatalf("%v (%d detections)", err, len(col.Detections))
 		}
 	}
+}
+
+// uploaded is a store holding benchArchive's 200 rules, the timer reset.
+func uploaded(b *testing.B) *Store {
+	s := openStore(b, Options{})
+	items, err := ParseArchive(benchArchive(b, 200, "High"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.Upload(context.Background(), items, false, false, "bench"); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	return s
 }

@@ -458,7 +458,9 @@ func (p *Pipeline) parse(j *job) {
 		}
 		defer dr.Close()
 		// CloudWatch Logs subscription messages (Firehose deliveries to S3) hold the records.
-		rd = input.NewEnvelopes(input.NewReader(dr, input.Options{MaxRecordBytes: p.opts.MaxRecordBytes}))
+		env := input.NewEnvelopes(input.NewReader(dr, input.Options{MaxRecordBytes: p.opts.MaxRecordBytes}))
+		env.Name = in.Name // named in the reasons of records it could not read
+		rd = env
 	}
 	types := in.Types
 	if types == nil {

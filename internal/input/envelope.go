@@ -50,10 +50,17 @@ type RecordSource interface {
 // An Envelopes source keeps the messages of one envelope in memory; the envelope itself is one
 // record of the source, bounded by its Options.MaxRecordBytes.
 type Envelopes struct {
+	// Name names the stream (a file name, an object key) in the Notes of the records it
+	// could not read; it may be empty.
+	Name string
+
 	src     RecordSource
 	pending []Record
 	env     cwlEnvelope
 	zk      *zeekHeader // the header of a Zeek ASCII log being read, or nil
+	wx      winXMLHold  // the lines of a Windows event's XML being gathered
+	err     error       // the source's error, returned once the held lines are
+	redo    *Record     // a record to read again after the held lines released before it
 }
 
 // NewEnvelopes returns a source that unwraps the envelopes of src.
@@ -72,29 +79,45 @@ func (e *Envelopes) Next() (Record, error) {
 			e.pending = e.pending[1:]
 			return rec, nil
 		}
-		rec, err := e.src.Next()
+		if e.err != nil {
+			return Record{}, e.err
+		}
+		var rec Record
+		var err error
+		if e.redo != nil {
+			rec, e.redo = *e.redo, nil
+		} else {
+			rec, err = e.src.Next()
+		}
 		if err != nil {
+			if e.wx.held() {
+				e.err = err
+				e.wx.release(e, "the stream ends before the event's closing </Event> tag")
+				continue
+			}
 			return rec, err
+		}
+		if e.wx.held() || !rec.JSON && (maybeWinXML(rec.Data) || e.wx.doc && bytes.HasPrefix(rec.Data, []byte("</Events>"))) {
+			if e.winXML(rec) {
+				continue
+			}
 		}
 		if !rec.JSON {
 			if rec.TooLong || len(rec.Data) == 0 {
 				return rec, nil
 			}
-			if maybeWinXML(rec.Data) {
-				if e.unwrapWinXML(rec) {
-					continue
-				}
-				return rec, nil
-			}
 			if e.zk == nil && rec.Data[0] != '#' {
 				return rec, nil
 			}
-			out, consumed, ok := e.zeek(rec)
+			out, consumed, _ := e.zeek(rec)
 			if consumed {
 				continue
 			}
-			if ok {
-				return out, nil
+			return out, nil
+		}
+		if maybeWinlogbeat(rec.Data) {
+			if e.unwrapWinlogbeat(rec) {
+				continue
 			}
 			return rec, nil
 		}

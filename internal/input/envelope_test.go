@@ -172,9 +172,14 @@ func FuzzEnvelopes(f *testing.F) {
 	f.Add([]byte(`{"records":[` + cwlData("g", "m") + `,{"b":2}]}`))
 	f.Add([]byte(`{"cursor":"c","has_more":false,"items":[{"a":1},{"b":[2]}]}` + "\n" + `{"stat":"OK","response":{"authlogs":[{"x":1}],"metadata":{}}}`))
 	f.Add([]byte(`{"kind":"admin#reports#activities","items":[]} {"data":[{"a":1}],"links":{}} {"data":[1],"links":{}}`))
+	f.Add([]byte(`{"@timestamp":"2024-10-15T12:00:01Z","winlog":{"event_id":"4624","channel":"Security","computer_name":"W","event_data":{"a":"b"}}}` + "\n" +
+		`{"@timestamp":"x","log_name":"System","event_id":7036,"computer_name":"W","record_number":"12"}`))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		if bytes.Contains(in, []byte(zeekSeparatorLine)) {
 			t.Skip("Zeek ASCII logs: FuzzZeekASCII")
+		}
+		if bytes.Contains(in, []byte("<Event")) || bytes.Contains(in, []byte("<?xml")) {
+			t.Skip("Windows event XML: FuzzWinXML")
 		}
 		o := Options{MaxRecordBytes: 1 << 12, KeepBytes: 64}
 		// What the envelopes should give: each framed record, or the messages of the ones
@@ -182,7 +187,7 @@ func FuzzEnvelopes(f *testing.F) {
 		var want []Record
 		one := &Envelopes{}
 		for _, rec := range mustFrame(t, in, o, nil) {
-			if !rec.JSON && !rec.TooLong && maybeWinXML(rec.Data) && one.unwrapWinXML(rec) {
+			if rec.JSON && maybeWinlogbeat(rec.Data) && one.unwrapWinlogbeat(rec) {
 				want = append(want, one.pending...)
 				continue
 			}

@@ -79,6 +79,11 @@ type Record struct {
 	// a record that starts its line and for the elements of a streamed array.
 	// It is valid until the next call to Next.
 	Indent []byte
+	// Note, when set, says why a reader that recognised the record as part of a format it
+	// reads (a Zeek data line whose values do not match its #fields header, a Windows event
+	// whose XML is not well-formed) could not read it: the record is returned as text, and
+	// when no log type accepts it, Note is the first reason it is quarantined with.
+	Note string
 }
 
 // maxIndent bounds Record.Indent.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 )
@@ -27,8 +28,10 @@ import (
 // and Security as objects, TimeCreated's SystemTime as TimeCreated, EventID's Qualifiers as
 // Qualifiers), EventData as an object of Data Name to value (unnamed Data elements as a
 // "Data" list, Binary as Binary), UserData's element as an object of its children's text, and
-// RenderingInfo's Message as Message. A record that is not well-formed XML, or holds no
-// Event element, stays a text record.
+// RenderingInfo's Message as Message and its Level, Task, Opcode and Keywords names as
+// RenderingInfo. Events may span lines (pretty-printed) and come several on a line; see
+// winXMLHold. Lines that are not well-formed XML, or hold no Event element, stay text
+// records, with a Note saying what was wrong.
 // https://learn.microsoft.com/en-us/windows/win32/wes/eventschema-schema
 type winXMLEvent struct {
 	System struct {
@@ -68,7 +71,8 @@ type winXMLEvent struct {
 		Inner []winXMLElement `xml:",any"`
 	}
 	RenderingInfo *struct {
-		Message string
+		Message, Level, Task, Opcode string
+		Keywords                     []string `xml:"Keywords>Keyword"`
 	}
 }
 
@@ -88,43 +92,282 @@ func maybeWinXML(data []byte) bool {
 			bytes.HasPrefix(data, []byte("<Events")) || bytes.HasPrefix(data, []byte("<?xml")))
 }
 
-// unwrapWinXML queues the JSON records of the Event elements of rec and reports whether it
-// held any.
-func (e *Envelopes) unwrapWinXML(rec Record) bool {
-	d := xml.NewDecoder(bytes.NewReader(rec.Data))
-	d.Strict = true
-	var out []Record
+// Limits of the XML of one event gathered over lines; past them the lines are read as text.
+const (
+	maxWinXMLLines = 4096
+	maxWinXMLBytes = 4 << 20
+)
+
+// winXMLHold gathers the lines of Windows events' XML that spans lines: an event
+// pretty-printed over lines (Event Viewer's XML view, Format-Xml, EVTX dumpers), and the
+// <?xml ...?> and <Events> lines before the events of a saved document. Held lines are
+// dropped once the events after them are read; lines that turn out not to be an event's XML
+// are returned as text records, each with a Note saying what was wrong.
+type winXMLHold struct {
+	buf     []byte // the held text: lines joined by "\n", with their indentation
+	lines   []heldLine
+	doc     bool // the held text follows an <Events> start tag not yet closed
+	inEvent bool // the held text holds the start of an event not yet closed
+}
+
+// heldLine is one line of winXMLHold.buf: its Data is buf[start:end].
+type heldLine struct {
+	line       int
+	offset     int64
+	start, end int
+}
+
+func (h *winXMLHold) held() bool { return len(h.lines) > 0 }
+
+// winXML takes a text record that starts Windows event XML, or any record while lines are
+// held, and reports whether it took it; it queues the events it completes.
+func (e *Envelopes) winXML(rec Record) bool {
+	h := &e.wx
+	if h.held() && (rec.TooLong || !h.inEvent && (len(rec.Data) == 0 || rec.Data[0] != '<')) {
+		// Between events only markup may come: the held lines were not the start of events.
+		h.release(e, "no <Event> element follows")
+		cp := rec
+		cp.Data = append([]byte(nil), rec.Data...)
+		cp.Indent = append([]byte(nil), rec.Indent...)
+		e.redo = &cp
+		return true
+	}
+	if rec.TooLong {
+		return false
+	}
+	if h.held() {
+		// One "\n" a line: the empty lines the reader skipped are kept (in a Message).
+		for n := max(rec.Line-h.lines[len(h.lines)-1].line, 1); n > 0; n-- {
+			h.buf = append(h.buf, '\n')
+		}
+		h.buf = append(h.buf, rec.Indent...)
+	}
+	start := len(h.buf)
+	h.buf = append(h.buf, rec.Data...)
+	h.lines = append(h.lines, heldLine{line: rec.Line, offset: rec.Offset, start: start, end: len(h.buf)})
+	if !h.inEvent || bytes.Contains(rec.Data, []byte("</Event>")) {
+		e.scanWinXML()
+	}
+	if h.held() && (len(h.lines) > maxWinXMLLines || len(h.buf) > maxWinXMLBytes) {
+		h.release(e, fmt.Sprintf("no closing </Event> tag within %d lines or %d bytes", maxWinXMLLines, maxWinXMLBytes))
+	}
+	return true
+}
+
+// scanWinXML reads the held text from its start: it queues the events it holds complete and
+// drops the text before them; an event not closed yet stays held; text that is not an
+// event's XML is released as text records.
+func (e *Envelopes) scanWinXML() {
+	h := &e.wx
+	b := h.buf
+	pos, commit := 0, 0
+	doc, docAtCommit := h.doc, h.doc
+	h.inEvent = false
+	fail := ""
+scan:
 	for {
-		tok, err := d.Token()
-		if errors.Is(err, io.EOF) {
+		for pos < len(b) && (b[pos] == ' ' || b[pos] == '\t' || b[pos] == '\n' || b[pos] == '\r') {
+			pos++
+		}
+		rest := b[pos:]
+		switch {
+		case len(rest) == 0:
+			break scan
+		case bytes.HasPrefix(rest, []byte("<?")):
+			end := bytes.Index(rest, []byte("?>"))
+			if end < 0 {
+				break scan
+			}
+			pos += end + 2
+		case bytes.HasPrefix(rest, []byte("<!--")):
+			end := bytes.Index(rest[4:], []byte("-->"))
+			if end < 0 {
+				break scan
+			}
+			pos += 4 + end + 3
+		case isXMLTag(rest, "Events"):
+			end := bytes.IndexByte(rest, '>')
+			if end < 0 {
+				break scan
+			}
+			if doc {
+				fail = "an <Events> element inside another"
+				break scan
+			}
+			doc = true
+			pos += end + 1
+		case bytes.HasPrefix(rest, []byte("</Events>")):
+			if !doc {
+				fail = "a closing </Events> tag without its <Events> start tag"
+				break scan
+			}
+			doc = false
+			pos += len("</Events>")
+			commit, docAtCommit = pos, doc
+		case isXMLTag(rest, "Event"):
+			h.inEvent = true
+			end := bytes.Index(rest, []byte("</Event>"))
+			if end < 0 {
+				break scan
+			}
+			span := rest[:end+len("</Event>")]
+			if next := nextEventTag(span[1:]); next >= 0 {
+				// Another event starts before this one closes: this one was cut. Its lines
+				// are text, and the scan goes on with the next.
+				h.trim(commit)
+				h.doc = docAtCommit
+				h.releaseTo(e, pos-commit+1+next, "the event is cut: another <Event> starts before its closing </Event> tag")
+				e.scanWinXML()
+				return
+			}
+			data, err := decodeWinXMLEvent(span)
+			line, off := h.at(pos)
+			if err != nil {
+				var se *xml.SyntaxError
+				if errors.As(err, &se) {
+					// The decoder counts the lines of the event from 1.
+					err = fmt.Errorf("XML syntax error at line %d: %s", line+se.Line-1, se.Msg)
+				}
+				fail = "the event is not well-formed XML: " + err.Error()
+				break scan
+			}
+			e.pending = append(e.pending, Record{Data: data, Line: line, Offset: off, Size: int64(len(data)), JSON: true})
+			pos += len(span)
+			commit, docAtCommit = pos, doc
+			h.inEvent = false
+		default:
+			fail = "expected an <Event> element"
+			break scan
+		}
+	}
+	h.trim(commit)
+	h.doc = docAtCommit
+	if fail != "" {
+		h.release(e, fail)
+		return
+	}
+	if !h.held() {
+		h.doc = doc
+	}
+}
+
+// isXMLTag reports whether b starts with the start tag of the element name.
+func isXMLTag(b []byte, name string) bool {
+	if len(b) < len(name)+2 || b[0] != '<' || string(b[1:1+len(name)]) != name {
+		return false
+	}
+	switch b[1+len(name)] {
+	case ' ', '>', '\t', '\n', '\r', '/':
+		return true
+	}
+	return false
+}
+
+// at returns the line and stream offset of the byte pos of the held text.
+func (h *winXMLHold) at(pos int) (int, int64) {
+	l := h.lines[0]
+	for _, hl := range h.lines[1:] {
+		if hl.start > pos {
 			break
 		}
+		l = hl
+	}
+	return l.line, l.offset + int64(max(pos-l.start, 0))
+}
+
+// trim drops the held text before the byte n.
+func (h *winXMLHold) trim(n int) {
+	if n == 0 {
+		return
+	}
+	i := 0
+	for i < len(h.lines) && h.lines[i].end <= n {
+		i++
+	}
+	h.lines = append(h.lines[:0], h.lines[i:]...)
+	if len(h.lines) == 0 {
+		h.buf = h.buf[:0]
+		return
+	}
+	if l := &h.lines[0]; l.start < n {
+		l.offset += int64(n - l.start)
+		l.start = n
+	}
+	for i := range h.lines {
+		h.lines[i].start -= n
+		h.lines[i].end -= n
+	}
+	h.buf = h.buf[:copy(h.buf, h.buf[n:])]
+}
+
+// nextEventTag returns the index of the first Event start tag in b, or -1.
+func nextEventTag(b []byte) int {
+	for i := 0; ; {
+		j := bytes.Index(b[i:], []byte("<Event"))
+		if j < 0 {
+			return -1
+		}
+		if isXMLTag(b[i+j:], "Event") {
+			return i + j
+		}
+		i += j + 1
+	}
+}
+
+// release queues the held lines as text records with a Note saying why they are not events,
+// and empties the hold.
+func (h *winXMLHold) release(e *Envelopes, why string) {
+	h.releaseTo(e, len(h.buf), why)
+	h.inEvent = false
+}
+
+// releaseTo queues the held text before the byte n as text records, a line each, with a Note
+// saying why they are not events, and drops it from the hold.
+func (h *winXMLHold) releaseTo(e *Envelopes, n int, why string) {
+	first := h.lines[0].line
+	for _, l := range h.lines {
+		if l.start >= n {
+			break
+		}
+		data := bytes.TrimRight(h.buf[l.start:min(l.end, n)], " \t\r\n")
+		if len(data) == 0 {
+			continue
+		}
+		data = append([]byte(nil), data...)
+		note := fmt.Sprintf("line %d: Windows event XML (from line %d): %s", l.line, first, why)
+		if e.Name != "" {
+			note = e.Name + " " + note
+		}
+		e.pending = append(e.pending, Record{Data: data, Line: l.line, Offset: l.offset, Size: int64(len(data)), Note: note})
+	}
+	h.trim(n)
+}
+
+// decodeWinXMLEvent returns the JSON record of the XML of one Event element.
+func decodeWinXMLEvent(span []byte) ([]byte, error) {
+	d := xml.NewDecoder(bytes.NewReader(span))
+	d.Strict = true
+	for {
+		tok, err := d.Token()
 		if err != nil {
-			return false
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
 		}
 		se, ok := tok.(xml.StartElement)
 		if !ok {
 			continue
 		}
-		switch se.Name.Local {
-		case "Events":
-			continue
-		case "Event":
-		default:
-			return false
-		}
 		var ev winXMLEvent
 		if err := d.DecodeElement(&ev, &se); err != nil {
-			return false
+			return nil, err
 		}
-		data := ev.appendJSON(nil)
-		out = append(out, Record{Data: data, Line: rec.Line, Offset: rec.Offset, Size: int64(len(data)), JSON: true})
+		if _, err := d.Token(); !errors.Is(err, io.EOF) {
+			return nil, errors.New("content after the </Event> tag")
+		}
+		return ev.appendJSON(nil), nil
 	}
-	if len(out) == 0 {
-		return false
-	}
-	e.pending = append(e.pending[:0], out...)
-	return true
 }
 
 // appendJSON appends the event's JSON object.
@@ -177,17 +420,7 @@ func (ev *winXMLEvent) appendJSON(b []byte) []byte {
 			w.key(d.Name)
 			w.b = appendJSONString(w.b, d.Value)
 		}
-		if len(unnamed) > 0 {
-			w.key("Data")
-			w.b = append(w.b, '[')
-			for i, v := range unnamed {
-				if i > 0 {
-					w.b = append(w.b, ',')
-				}
-				w.b = appendJSONString(w.b, v)
-			}
-			w.b = append(w.b, ']')
-		}
+		w.strings("Data", unnamed)
 		if ed.Binary != nil {
 			w.key("Binary")
 			w.b = appendJSONString(w.b, *ed.Binary)
@@ -208,6 +441,7 @@ func (ev *winXMLEvent) appendJSON(b []byte) []byte {
 	}
 	if ri := ev.RenderingInfo; ri != nil {
 		w.str("Message", strings.TrimSpace(ri.Message))
+		writeRenderingInfo(&w, ri.Level, ri.Task, ri.Opcode, ri.Keywords)
 	}
 	w.b = append(w.b, '}')
 	return w.b
@@ -253,6 +487,22 @@ func (w *jsonObject) number(k, v string) {
 	} else {
 		w.b = appendJSONString(w.b, v)
 	}
+}
+
+// strings writes a list of strings unless it is empty.
+func (w *jsonObject) strings(k string, list []string) {
+	if len(list) == 0 {
+		return
+	}
+	w.key(k)
+	w.b = append(w.b, '[')
+	for i, v := range list {
+		if i > 0 {
+			w.b = append(w.b, ',')
+		}
+		w.b = appendJSONString(w.b, v)
+	}
+	w.b = append(w.b, ']')
 }
 
 func (w *jsonObject) open(k string) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -73,6 +74,97 @@ func checkEnvelopeRecords(t *testing.T, in []byte) {
 		}
 		if rec.Size != int64(len(rec.Data)) && !rec.TooLong {
 			t.Fatalf("record %q: Size %d", rec.Data, rec.Size)
+		}
+	}
+}
+
+func TestWinXMLMultiLine(t *testing.T) {
+	// Event Viewer's XML view, Format-Xml and EVTX dumpers print one element a line, indented.
+	pretty := `<?xml version="1.0" encoding="utf-8"?>
+<Event ` + winXMLNS + `>
+  <System>
+    <Provider Name="Microsoft-Windows-Security-Auditing" Guid="{5484}" />
+    <EventID>4625</EventID>
+    <TimeCreated SystemTime="2024-10-15T12:00:01.0000000Z" />
+    <Channel>Security</Channel>
+    <Computer>DC01</Computer>
+  </System>
+  <EventData>
+    <Data Name="TargetUserName">bob</Data>
+  </EventData>
+  <RenderingInfo Culture="en-US">
+    <Message>An account failed to log on.
+
+Subject:
+	Security ID:		S-1-0-0</Message>
+    <Level>Information</Level>
+    <Task>Logon</Task>
+    <Keywords>
+      <Keyword>Audit Failure</Keyword>
+    </Keywords>
+  </RenderingInfo>
+</Event>
+`
+	prettyJSON := `{"EventID":4625,"TimeCreated":"2024-10-15T12:00:01.0000000Z","Channel":"Security","Computer":"DC01","Provider":{"Name":"Microsoft-Windows-Security-Auditing","Guid":"{5484}"},` +
+		`"EventData":{"TargetUserName":"bob"},"Message":"An account failed to log on.\u000a\u000aSubject:\u000a\u0009Security ID:\u0009\u0009S-1-0-0",` +
+		`"RenderingInfo":{"Level":"Information","Task":"Logon","Keywords":["Audit Failure"]}}`
+	ev := func(id string) string {
+		return `<Event ` + winXMLNS + `><System><EventID>` + id + `</EventID><Channel>System</Channel><Computer>W</Computer></System></Event>`
+	}
+	evJSON := func(id string) string { return `{"EventID":` + id + `,"Channel":"System","Computer":"W"}` }
+	for _, c := range []struct{ name, in, want string }{
+		{"pretty-printed", pretty, "2:json:" + prettyJSON},
+		{"pretty-printed twice, then a text line", pretty + pretty + "after\n", "2:json:" + prettyJSON + "|26:json:" + prettyJSON + "|49:text:after"},
+		{"a saved document, one event a line", "<?xml version=\"1.0\"?>\n<Events>\n" + ev("1") + "\n" + ev("2") + ev("3") + "\n</Events>\n",
+			"3:json:" + evJSON("1") + "|4:json:" + evJSON("2") + "|4:json:" + evJSON("3")},
+		{"an event split mid-line", "<Events>" + ev("1") + "<Event><System><EventID>2</EventID>\n<Channel>System</Channel><Computer>W</Computer></System></Event></Events>",
+			"1:json:" + evJSON("1") + "|1:json:" + evJSON("2")},
+		{"a malformed event among good ones", "<Events>\n" + ev("1") + "\n<Event>\n<System><EventID>2</EventID>\n</Event>\n" + ev("3") + "\n</Events>\n",
+			"2:json:" + evJSON("1") + "|3:text:<Event>|4:text:<System><EventID>2</EventID>|5:text:</Event>|6:json:" + evJSON("3")},
+		{"a prolog followed by text", "<?xml version=\"1.0\"?>\nhello\n", "1:text:<?xml version=\"1.0\"?>|2:text:hello"},
+		{"an event never closed", "<Event>\n<System>\nplain text\n", "1:text:<Event>|2:text:<System>|3:text:plain text"},
+		{"a log line that starts like an event", "<Event> service started\n", "1:text:<Event> service started"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := unwrapAll(t, c.in)
+			if s := strings.Join(got, "|"); s != c.want {
+				t.Errorf("got  %s\nwant %s", s, c.want)
+			}
+		})
+	}
+}
+
+// TestWinXMLNotes checks that the lines that are not an event's XML say why.
+func TestWinXMLNotes(t *testing.T) {
+	e := NewEnvelopes(NewReader(strings.NewReader("<Events>\n<Event>\n<System><EventID>2</EventID>\n</Event>\n"), Options{}))
+	e.Name = "security.xml"
+	var notes []string
+	for {
+		rec, err := e.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		notes = append(notes, rec.Note)
+	}
+	want := "security.xml line 2: Windows event XML (from line 1): the event is not well-formed XML: XML syntax error at line 4: element <System> closed by </Event>"
+	if len(notes) != 4 || notes[1] != want {
+		t.Fatalf("notes %q\nwant [1] %q", notes, want)
+	}
+}
+
+// TestWinXMLLimit checks that an event that never closes is held up to the limit only.
+func TestWinXMLLimit(t *testing.T) {
+	in := "<Event>\n" + strings.Repeat("<Data>x</Data>\n", maxWinXMLLines+10)
+	got := unwrapAll(t, in)
+	if len(got) != maxWinXMLLines+11 {
+		t.Fatalf("%d records, want %d", len(got), maxWinXMLLines+11)
+	}
+	for i, r := range got {
+		if !strings.Contains(r, ":text:") || !strings.HasPrefix(r, fmt.Sprint(i+1, ":")) {
+			t.Fatalf("record %d: %s", i, r)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package input
 
 import (
 	"bytes"
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -26,14 +27,18 @@ import (
 // equal to the unset field is left out; numbers (time, interval, double, count, int, port) and
 // booleans (T, F) become JSON numbers and booleans; sets and vectors become arrays split on the
 // set separator (the empty field is an empty array, or "" for a string); \xNN escapes are
-// decoded. A data line whose column count differs from #fields stays a text record (and is
-// quarantined with the reason that no type reads it). The state is per stream: a second
-// #separator line (files concatenated) starts a new header.
+// decoded. A data line whose column count differs from #fields stays a text record, with a
+// Note naming the file (Envelopes.Name) and line, the count of values it has and of fields
+// the #fields header names, that header's line and its fields (the reason it is quarantined
+// with). The state is per stream: a second #separator line (files concatenated) starts a new
+// header.
 // https://docs.zeek.org/en/master/logs/index.html, https://docs.zeek.org/en/master/scripts/base/frameworks/logging/writers/ascii.zeek.html
 type zeekHeader struct {
 	sep, setSep   string
 	empty, unset  string
 	fields, types []string
+	path          string // the #path line's value, such as "conn"
+	fieldsLine    int    // the line of the #fields header
 	buf           []byte
 }
 
@@ -68,6 +73,9 @@ func (e *Envelopes) zeek(rec Record) (out Record, consumed, ok bool) {
 			h.unset = val
 		case "fields":
 			h.fields = strings.Split(val, h.sep)
+			h.fieldsLine = rec.Line
+		case "path":
+			h.path = val
 		case "types":
 			h.types = strings.Split(val, h.sep)
 		}
@@ -76,23 +84,49 @@ func (e *Envelopes) zeek(rec Record) (out Record, consumed, ok bool) {
 	if len(h.fields) == 0 {
 		return rec, false, false
 	}
-	data, good := h.toJSON(string(line))
-	if !good {
+	data, n := h.toJSON(string(line))
+	if data == nil {
+		rec.Note = h.countNote(e.Name, rec.Line, n)
 		return rec, false, false
 	}
 	rec.Data, rec.JSON, rec.Size = data, true, int64(len(data))
 	return rec, false, true
 }
 
-// toJSON writes the JSON object of one data line, or reports false when the line does not
-// have a value for each field.
-func (h *zeekHeader) toJSON(line string) ([]byte, bool) {
+// countNote says that the data line at line of the file name has n values where the #fields
+// header names another count.
+func (h *zeekHeader) countNote(name string, line, n int) string {
+	var sb strings.Builder
+	if name != "" {
+		sb.WriteString(name)
+		sb.WriteByte(' ')
+	}
+	fmt.Fprintf(&sb, "line %d: Zeek ", line)
+	if h.path != "" {
+		fmt.Fprintf(&sb, "%s ", h.path)
+	}
+	sep := "tab-separated"
+	if h.sep != "\t" {
+		sep = fmt.Sprintf("%q-separated", h.sep)
+	}
+	fmt.Fprintf(&sb, "log line has %d %s values, but the #fields header at line %d names %d fields: %s",
+		n, sep, h.fieldsLine, len(h.fields), strings.Join(h.fields, " "))
+	return sb.String()
+}
+
+// toJSON writes the JSON object of one data line, or returns nil and the number of values of
+// the line when it does not have one value for each field.
+func (h *zeekHeader) toJSON(line string) ([]byte, int) {
 	b := append(h.buf[:0], '{')
 	n := 0
 	for i := 0; ; i++ {
 		v, rest, more := strings.Cut(line, h.sep)
 		if i >= len(h.fields) {
-			return nil, false
+			n := i + 1
+			if more {
+				n += 1 + strings.Count(rest, h.sep)
+			}
+			return nil, n
 		}
 		if v != h.unset {
 			if n > 0 {
@@ -109,7 +143,7 @@ func (h *zeekHeader) toJSON(line string) ([]byte, bool) {
 		}
 		if !more {
 			if i != len(h.fields)-1 {
-				return nil, false
+				return nil, i + 1
 			}
 			break
 		}
@@ -117,7 +151,7 @@ func (h *zeekHeader) toJSON(line string) ([]byte, bool) {
 	}
 	b = append(b, '}')
 	h.buf = b
-	return b, true
+	return b, len(h.fields)
 }
 
 // appendValue appends the JSON of the value v of Zeek type typ.

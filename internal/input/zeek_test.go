@@ -52,3 +52,27 @@ func FuzzZeekASCII(f *testing.F) {
 		checkEnvelopeRecords(t, in)
 	})
 }
+
+// TestZeekColumnCountNote checks that a data line with the wrong column count says which
+// header it was checked against.
+func TestZeekColumnCountNote(t *testing.T) {
+	in := zeekDNSHeader + "1\tC5\t192.0.2.1\n1\t2\t3\t4\t5\t6\t7\t8\t9\t10\n"
+	e := NewEnvelopes(NewReader(strings.NewReader(in), Options{}))
+	e.Name = "dns.log"
+	var notes []string
+	for {
+		rec, err := e.Next()
+		if err != nil {
+			break
+		}
+		notes = append(notes, rec.Note)
+	}
+	fields := "ts uid id.orig_h id.orig_p query AA answers TTLs"
+	want := []string{
+		"dns.log line 9: Zeek dns log line has 3 tab-separated values, but the #fields header at line 7 names 8 fields: " + fields,
+		"dns.log line 10: Zeek dns log line has 10 tab-separated values, but the #fields header at line 7 names 8 fields: " + fields,
+	}
+	if strings.Join(notes, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("notes\n%s\nwant\n%s", strings.Join(notes, "\n"), strings.Join(want, "\n"))
+	}
+}

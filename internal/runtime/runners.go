@@ -122,7 +122,7 @@ func (r *runners) runOnce(ctx context.Context, c sources.Config, log *slog.Logge
 	if !ok {
 		return &kindError{c.Type}
 	}
-	src, err := k.New(c, sources.Deps{DataDir: r.s.dataDir, Logger: log, Secrets: r.s.st.Box})
+	src, err := k.New(c, sources.Deps{DataDir: r.s.dataDir, Logger: log, Secrets: r.s.st.Box, Cloud: r.s.cloud})
 	if err != nil {
 		return err
 	}

@@ -30,6 +30,8 @@ import (
 
 	"github.com/pantherlabs/panther/internal/alerts"
 	"github.com/pantherlabs/panther/internal/auth"
+	"github.com/pantherlabs/panther/internal/auth/authhttp"
+	"github.com/pantherlabs/panther/internal/cloudsec"
 	"github.com/pantherlabs/panther/internal/config"
 	"github.com/pantherlabs/panther/internal/content"
 	"github.com/pantherlabs/panther/internal/detect"
@@ -70,7 +72,11 @@ type Options struct {
 	// (PANTHER_ADMIN_EMAIL, PANTHER_ADMIN_PASSWORD); without a password a one-time password
 	// is generated and printed once.
 	AdminEmail, AdminPassword string
-	Now                       func() time.Time
+	// CloudSink, when set, builds the compliance state that cloud account scans (aws-scan
+	// sources, real-time rescans) hand their resources to; without it those sources report
+	// "no compliance sink configured" and do not scan (cloudsec.go).
+	CloudSink func(Services) (cloudsec.Sink, error)
+	Now       func() time.Time
 }
 
 // Services are what the server offers the API and the console.
@@ -109,6 +115,7 @@ type Server struct {
 
 	metrics *opsmetrics.Metrics
 	st      *State
+	cloud   *cloudsec.Env // what aws-scan sources use (cloudsec.go)
 	auth    *auth.Service
 	admin   struct{ email, password string } // created at this start (printed once)
 	series  *ingestmetrics.Store
@@ -313,10 +320,18 @@ func (s *Server) start(ctx context.Context) (err error) {
 	s.registerGauges()
 	s.metrics.NewStateCollector(s.st.DB, s.destinationNames)
 
+	if err := s.startCloud(); err != nil {
+		return err
+	}
 	handler, err := s.router()
 	if err != nil {
 		return err
 	}
+	proxies, err := authhttp.ParseProxies(s.cfg.HTTP.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("http.trusted_proxies: %w", err)
+	}
+	handler = proxies.RealClient(handler)
 	s.ln = s.opts.Listener
 	if s.ln == nil {
 		if s.ln, err = net.Listen("tcp", s.cfg.Listen); err != nil {

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pantherlabs/panther/internal/cloudsec"
 	"github.com/pantherlabs/panther/internal/secretbox"
 )
 
@@ -120,6 +121,9 @@ type Deps struct {
 	DataDir string
 	Logger  *slog.Logger
 	Secrets *secretbox.Box // for kind secrets kept encrypted in Settings
+	// Cloud is what cloud account scanners (aws-scan) use: the compliance sink and the
+	// state DB of their scan status. Nil outside the server.
+	Cloud *cloudsec.Env
 }
 
 var (
