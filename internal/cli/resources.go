@@ -17,6 +17,17 @@ import (
 	"github.com/pantherlabs/panther/internal/runtime"
 )
 
+func init() {
+	// `panther scan ACCOUNT` hands its resources to the same compliance state as an import.
+	openCloudSink = func(ctx context.Context, env *Env, dataDir string, st *runtime.State) (cloudsec.Sink, io.Closer, error) {
+		cs, err := openCloudSecurity(ctx, env, st, dataDir, "", "")
+		if err != nil {
+			return nil, nil, err
+		}
+		return cs, cs, nil
+	}
+}
+
 func resourcesCommands() []command {
 	return []command{
 		{name: "list", summary: "list cloud resources with their compliance status", run: resourcesList},

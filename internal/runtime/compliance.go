@@ -3,9 +3,12 @@ package runtime
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"path/filepath"
 	"sync"
+	"time"
 
+	"github.com/pantherlabs/panther/internal/cloudsec"
 	"github.com/pantherlabs/panther/internal/cloudsec/compliance"
 	"github.com/pantherlabs/panther/internal/cloudsec/resources"
 	"github.com/pantherlabs/panther/internal/content"
@@ -22,6 +25,10 @@ type CloudSecurityOptions struct {
 	// DetectionsDir, when set, is the content whose policies run instead of the data dir's
 	// content store.
 	DetectionsDir string
+	// KeepOnLoadError returns the stores even when the policies cannot load (no Python): the
+	// server keeps running, stores the resources scans find and tries again at each reload.
+	KeepOnLoadError bool
+	Logger          *slog.Logger
 }
 
 // CloudSecurity is the cloud security side of a data dir: the resources, their history in the
@@ -36,6 +43,7 @@ type CloudSecurity struct {
 	store   *content.Store // the content store when the policies come from it
 	mu      sync.Mutex
 	version string
+	lastErr string // of the last reload, logged once
 }
 
 // OpenCloudSecurity opens the resource and compliance stores of a data dir and loads the
@@ -67,8 +75,14 @@ func OpenCloudSecurity(ctx context.Context, o CloudSecurityOptions) (*CloudSecur
 		return nil, err
 	}
 	if _, err := c.Reload(ctx); err != nil {
-		c.Compliance.Close()
-		return nil, err
+		if !o.KeepOnLoadError {
+			c.Close()
+			return nil, err
+		}
+		c.lastErr = err.Error()
+		if o.Logger != nil {
+			o.Logger.Warn("cloud security: the policies cannot run; retrying at each reload", "err", err)
+		}
 	}
 	return c, nil
 }
@@ -96,6 +110,52 @@ func (c *CloudSecurity) Reload(ctx context.Context) (*compliance.Outcome, error)
 	c.version = ver
 	return out, nil
 }
+
+// Upsert implements cloudsec.Sink.
+func (c *CloudSecurity) Upsert(ctx context.Context, sourceID string, changes []cloudsec.Change) error {
+	return c.Compliance.Upsert(ctx, sourceID, changes)
+}
+
+// EndScan implements cloudsec.Sink.
+func (c *CloudSecurity) EndScan(ctx context.Context, sourceID, accountID, region, resourceType string, seen []string, started time.Time) error {
+	return c.Compliance.EndScan(ctx, sourceID, accountID, region, resourceType, seen, started)
+}
+
+// Run reloads the policies every interval until ctx ends: a policy uploaded, edited, enabled
+// or disabled while the server runs is evaluated again on the resources of its types.
+func (c *CloudSecurity) Run(ctx context.Context, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		out, err := c.Reload(ctx)
+		msg := ""
+		if err != nil {
+			msg = err.Error()
+		}
+		switch {
+		case err != nil && ctx.Err() == nil && msg != c.lastErr:
+			log.Warn("cloud security: reloading the policies", "err", err)
+		case out != nil && (out.PoliciesReevaluated > 0 || out.Removed > 0):
+			log.Info("cloud security: policies reloaded", "reevaluated", out.PoliciesReevaluated, "evaluations", out.Evaluated,
+				"newly_failing", out.NewlyFailing, "alerts", len(out.Raised), "statuses_removed", out.Removed)
+		}
+		c.lastErr = msg
+	}
+}
+
+// ServerCloudSink is the server's Options.CloudSink: the data dir's cloud security with the
+// policies of its content store, reloaded every reload.interval while the server runs.
+func ServerCloudSink(sv Services) (cloudsec.Sink, error) {
+	return OpenCloudSecurity(context.Background(), CloudSecurityOptions{DataDir: sv.Config.DataDir, State: sv.State,
+		KeepOnLoadError: true, Logger: sv.Logger})
+}
+
+var _ cloudsec.Sink = (*CloudSecurity)(nil)
 
 // Close stops the policies' Python workers.
 func (c *CloudSecurity) Close() error {
