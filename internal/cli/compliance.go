@@ -14,10 +14,10 @@ import (
 
 func complianceCommands() []command {
 	return []command{
-		{name: "list", summary: "list the status of each policy on each resource", run: complianceList},
-		{name: "summary", summary: "compliance by severity, top failing policies and resources", run: complianceSummary},
-		{name: "suppress", summary: "suppress a policy on the resources whose id matches a pattern", run: complianceSuppress},
-		{name: "unsuppress", summary: "remove suppressions added with suppress", run: complianceUnsuppress},
+		{name: "list", summary: "list the status of each policy on each resource", examples: []string{"panther compliance list --status FAIL", "panther compliance list --policy AWS.S3.Encryption --active --format json"}, run: complianceList},
+		{name: "summary", summary: "compliance by severity, top failing policies and resources", examples: []string{"panther compliance summary", "panther compliance summary --top 5 --format json"}, run: complianceSummary},
+		{name: "suppress", summary: "suppress a policy on the resources whose id matches a pattern", examples: []string{"panther compliance suppress --policy AWS.S3.Encryption 'arn:aws:s3:::public-*'"}, run: complianceSuppress},
+		{name: "unsuppress", summary: "remove suppressions added with suppress", examples: []string{"panther compliance unsuppress --policy AWS.S3.Encryption 'arn:aws:s3:::public-*'"}, run: complianceUnsuppress},
 	}
 }
 

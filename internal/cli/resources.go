@@ -30,9 +30,9 @@ func init() {
 
 func resourcesCommands() []command {
 	return []command{
-		{name: "list", summary: "list cloud resources with their compliance status", run: resourcesList},
-		{name: "show", summary: "show a resource: its snapshot and the status of each policy on it", run: resourcesShow},
-		{name: "import", summary: "import resource snapshots (JSON array or NDJSON) and evaluate the policies on them", run: resourcesImport},
+		{name: "list", summary: "list cloud resources with their compliance status", examples: []string{"panther resources list --type AWS.S3.Bucket", "panther resources list --account 123456789012 --region us-east-1 --format json"}, run: resourcesList},
+		{name: "show", summary: "show a resource: its snapshot and the status of each policy on it", examples: []string{"panther resources show arn:aws:s3:::my-bucket", "panther resources show --format json arn:aws:s3:::my-bucket"}, run: resourcesShow},
+		{name: "import", summary: "import resource snapshots (JSON array or NDJSON) and evaluate the policies on them", examples: []string{"panther resources import snapshots.json", "panther resources import --detections ./policies --format json snapshots.ndjson"}, run: resourcesImport},
 	}
 }
 
