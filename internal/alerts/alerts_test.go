@@ -21,7 +21,7 @@ type clock struct{ now time.Time }
 
 func (c *clock) Now() time.Time { return c.now }
 
-func open(t *testing.T, raised *[]string) (*alerts.Store, *clock) {
+func open(t testing.TB, raised *[]string) (*alerts.Store, *clock) {
 	t.Helper()
 	db, err := state.Open(filepath.Join(t.TempDir(), "state.db"))
 	if err != nil {

@@ -33,12 +33,48 @@ type Env struct {
 	Getenv func(string) string
 }
 
-// command is a command or a group of subcommands (subs), each answering -h.
+// command is a command or a group of subcommands (subs), each answering -h with its usage,
+// its flags and its examples.
 type command struct {
-	name    string
-	summary string
-	run     func(ctx context.Context, env *Env, args []string) int
-	subs    []command
+	name     string
+	summary  string
+	examples []string // command lines shown under "Examples:" in the help
+	run      func(ctx context.Context, env *Env, args []string) int
+	subs     []command
+}
+
+// examplesOf returns the examples of the command at path ("alerts list"), or nil.
+func examplesOf(path string) []string {
+	cmds := commands()
+	var found *command
+	for _, name := range strings.Fields(path) {
+		found = nil
+		for i := range cmds {
+			if cmds[i].name == name {
+				found = &cmds[i]
+				break
+			}
+		}
+		if found == nil {
+			return nil
+		}
+		cmds = found.subs
+	}
+	if found == nil {
+		return nil
+	}
+	return found.examples
+}
+
+// printExamples writes the "Examples:" section of a help text.
+func printExamples(w io.Writer, examples []string) {
+	if len(examples) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nExamples:")
+	for _, e := range examples {
+		fmt.Fprintf(w, "  %s\n", e)
+	}
 }
 
 // noCtx adapts a command that needs no context.
@@ -52,61 +88,61 @@ func alertsChangeOf(sub string) func(context.Context, *Env, []string) int {
 
 func commands() []command {
 	return []command{
-		{name: "server", summary: "run the always-on server: live sources, queue, detections, alerts, API", run: runServer},
-		{name: "sources", summary: "add, list, show, remove, enable and disable live sources", subs: sourcesCommands()},
-		{name: "scan", summary: "scan a cloud account (aws-scan source) now, or show its last scan", run: runScan},
-		{name: "demo", summary: "ingest the bundled sample logs into a data dir and query them", run: runDemo},
-		{name: "ingest", summary: "parse log files into the lake", run: runIngest},
-		{name: "query", summary: "run SQL over the lake", run: runQuery},
-		{name: "lake", summary: "the lake's files: status, compaction and retention", subs: []command{
-			{name: "status", summary: "tables, partitions, files and bytes of the lake", run: noCtx(lakeStatus)},
-			{name: "compact", summary: "merge the small files of closed hours; delete what earlier runs replaced", run: lakeCompact},
-			{name: "expire", summary: "delete the partitions older than a retention", run: lakeExpire},
+		{name: "server", summary: "run the always-on server: live sources, queue, detections, alerts, API", examples: []string{"panther server --demo", "panther server --config panther.yml", "panther server --data-dir /var/lib/panther --listen 0.0.0.0:8080 --set lake.flush_interval=30s"}, run: runServer},
+		{name: "sources", summary: "add, list, show, remove, enable and disable live sources", examples: []string{"panther sources add --type http --label edge --log-type AWS.ALB", "panther sources list"}, subs: sourcesCommands()},
+		{name: "scan", summary: "scan a cloud account (aws-scan source) now, or show its last scan", examples: []string{"panther scan 123456789012", "panther scan --status --format json prod-aws"}, run: runScan},
+		{name: "demo", summary: "ingest the bundled sample logs into a data dir and query them", examples: []string{"panther demo", "panther demo --data-dir /tmp/panther-demo"}, run: runDemo},
+		{name: "ingest", summary: "parse log files into the lake", examples: []string{"panther ingest cloudtrail.json.gz", "panther ingest --log-type AWS.CloudTrail --source trail --detections ./rules logs/"}, run: runIngest},
+		{name: "query", summary: "run SQL over the lake", examples: []string{"panther query 'SELECT eventname, count(*) FROM panther_logs.aws_cloudtrail GROUP BY 1'", "panther query --format json 'SELECT * FROM panther_rule_matches.aws_cloudtrail LIMIT 10'"}, run: runQuery},
+		{name: "lake", summary: "the lake's files: status, compaction and retention", examples: []string{"panther lake status", "panther lake expire --older-than 90d"}, subs: []command{
+			{name: "status", summary: "tables, partitions, files and bytes of the lake", examples: []string{"panther lake status", "panther lake status --format json"}, run: noCtx(lakeStatus)},
+			{name: "compact", summary: "merge the small files of closed hours; delete what earlier runs replaced", examples: []string{"panther lake compact", "panther lake compact --grace 1h --target-size 512MiB"}, run: lakeCompact},
+			{name: "expire", summary: "delete the partitions older than a retention", examples: []string{"panther lake expire --older-than 90d", "panther lake expire --older-than 30d --kind quarantine"}, run: lakeExpire},
 		}},
-		{name: "quarantine", summary: "summarize quarantined records by source, closest log type and reason", subs: []command{
-			{name: "summary", summary: "group the quarantined records by source, closest log type and reason", run: runQuarantineSummary},
+		{name: "quarantine", summary: "summarize quarantined records by source, closest log type and reason", examples: []string{"panther quarantine summary --since 24h"}, subs: []command{
+			{name: "summary", summary: "group the quarantined records by source, closest log type and reason", examples: []string{"panther quarantine summary", "panther quarantine summary --since 24h --source edge --format json"}, run: runQuarantineSummary},
 		}},
-		{name: "schemas", summary: "list, show and test log schemas", subs: []command{
-			{name: "list", summary: "list the managed and custom log types", run: noCtx(schemasList)},
-			{name: "show", summary: "print the schema of a log type", run: noCtx(schemasShow)},
-			{name: "test", summary: "parse sample files with one log type and show the events", run: schemasTest},
+		{name: "schemas", summary: "list, show and test log schemas", examples: []string{"panther schemas list", "panther schemas show AWS.CloudTrail"}, subs: []command{
+			{name: "list", summary: "list the managed and custom log types", examples: []string{"panther schemas list", "panther schemas list --format names"}, run: noCtx(schemasList)},
+			{name: "show", summary: "print the schema of a log type", examples: []string{"panther schemas show AWS.CloudTrail", "panther schemas show --columns Custom.MyApp"}, run: noCtx(schemasShow)},
+			{name: "test", summary: "parse sample files with one log type and show the events", examples: []string{"panther schemas test --schema myapp.yml sample.jsonl", "panther schemas test --log-type AWS.ALB --errors-only alb.log"}, run: schemasTest},
 		}},
-		{name: "test", summary: "run detection unit tests (panther_analysis_tool compatible)", run: runTest},
-		{name: "detections", summary: "upload, list and export detection content", subs: []command{
-			{name: "upload", summary: "validate content (a directory or zip) and store it in the data dir", run: detectionsUpload},
-			{name: "list", summary: "list the stored detections", run: detectionsList},
-			{name: "export", summary: "write the stored detections to a directory or zip", run: detectionsExport},
+		{name: "test", summary: "run detection unit tests (panther_analysis_tool compatible)", examples: []string{"panther test ./rules", "panther test --filter Severity=High,Critical --minimum-tests 2 ./rules", "panther test --stored"}, run: runTest},
+		{name: "detections", summary: "upload, list and export detection content", examples: []string{"panther detections upload ./rules", "panther detections list"}, subs: []command{
+			{name: "upload", summary: "validate content (a directory or zip) and store it in the data dir", examples: []string{"panther detections upload ./rules", "panther detections upload content.zip"}, run: detectionsUpload},
+			{name: "list", summary: "list the stored detections", examples: []string{"panther detections list", "panther detections list --path ./rules"}, run: detectionsList},
+			{name: "export", summary: "write the stored detections to a directory or zip", examples: []string{"panther detections export ./exported", "panther detections export backup.zip"}, run: detectionsExport},
 		}},
-		{name: "alerts", summary: "list, show, triage and deliver alerts", subs: []command{
-			{name: "list", summary: "list alerts, newest first", run: alertsList},
-			{name: "show", summary: "show an alert with its history, comments and deliveries", run: alertsShow},
-			{name: "status", summary: "set the status of alerts", run: alertsChangeOf("status")},
-			{name: "assign", summary: "assign alerts to a user", run: alertsChangeOf("assign")},
-			{name: "comment", summary: "comment on an alert", run: alertsChangeOf("comment")},
-			{name: "deliver", summary: "send the deliveries that are due", run: alertsDeliver},
-			{name: "resend", summary: "send an alert again", run: alertsResend},
+		{name: "alerts", summary: "list, show, triage and deliver alerts", examples: []string{"panther alerts list --status OPEN", "panther alerts show ALERT_ID"}, subs: []command{
+			{name: "list", summary: "list alerts, newest first", examples: []string{"panther alerts list", "panther alerts list --severity HIGH,CRITICAL --status OPEN --since 24h --format json"}, run: alertsList},
+			{name: "show", summary: "show an alert with its history, comments and deliveries", examples: []string{"panther alerts show ALERT_ID", "panther alerts show --format json ALERT_ID"}, run: alertsShow},
+			{name: "status", summary: "set the status of alerts", examples: []string{"panther alerts status --by alice@example.com TRIAGED ALERT_ID"}, run: alertsChangeOf("status")},
+			{name: "assign", summary: "assign alerts to a user", examples: []string{"panther alerts assign alice@example.com ALERT_ID", "panther alerts assign '' ALERT_ID"}, run: alertsChangeOf("assign")},
+			{name: "comment", summary: "comment on an alert", examples: []string{"panther alerts comment ALERT_ID 'false positive: scheduled backup'"}, run: alertsChangeOf("comment")},
+			{name: "deliver", summary: "send the deliveries that are due", examples: []string{"panther alerts deliver", "panther alerts deliver --wait 10m"}, run: alertsDeliver},
+			{name: "resend", summary: "send an alert again", examples: []string{"panther alerts resend ALERT_ID", "panther alerts resend --destination DEST_ID ALERT_ID"}, run: alertsResend},
 		}},
-		{name: "destinations", summary: "configure where alerts are delivered", subs: []command{
-			{name: "add", summary: "add a destination", run: destinationsAdd},
-			{name: "list", summary: "list destinations (secrets redacted)", run: destinationsList},
-			{name: "remove", summary: "remove a destination", run: destinationsRemove},
-			{name: "test", summary: "send a test alert to a destination", run: destinationsTest},
-			{name: "types", summary: "list the destination types and their settings", run: noCtx(destinationsTypes)},
+		{name: "destinations", summary: "configure where alerts are delivered", examples: []string{"panther destinations types", "panther destinations list"}, subs: []command{
+			{name: "add", summary: "add a destination", examples: []string{"panther destinations add --type slack --name soc --config '{\"webhookURL\":\"https://hooks.slack.com/services/...\"}'", "panther destinations add --type customwebhook --name siem --config @webhook.json --severity HIGH,CRITICAL"}, run: destinationsAdd},
+			{name: "list", summary: "list destinations (secrets redacted)", examples: []string{"panther destinations list", "panther destinations list --format json"}, run: destinationsList},
+			{name: "remove", summary: "remove a destination", examples: []string{"panther destinations remove soc"}, run: destinationsRemove},
+			{name: "test", summary: "send a test alert to a destination", examples: []string{"panther destinations test soc"}, run: destinationsTest},
+			{name: "types", summary: "list the destination types and their settings", examples: []string{"panther destinations types"}, run: noCtx(destinationsTypes)},
 		}},
-		{name: "users", summary: "add, list, update and remove console users; reset passwords and MFA", subs: []command{
-			{name: "add", summary: "add a user", run: usersAdd},
-			{name: "list", summary: "list users", run: usersList},
-			{name: "update", summary: "change a user's name or role", run: usersUpdate},
-			{name: "remove", summary: "remove a user", run: usersRemove},
-			{name: "reset-password", summary: "set a new password for a user", run: usersResetPassword},
-			{name: "reset-mfa", summary: "remove a user's second factor", run: usersResetMFA},
+		{name: "users", summary: "add, list, update and remove console users; reset passwords and MFA", examples: []string{"panther users add --email alice@example.com --role Analyst", "panther users list"}, subs: []command{
+			{name: "add", summary: "add a user", examples: []string{"panther users add --email alice@example.com --role Analyst --name \"Alice Smith\"", "panther users add --email bob@example.com --role Admin --password-stdin < password.txt"}, run: usersAdd},
+			{name: "list", summary: "list users", examples: []string{"panther users list", "panther users list --role Admin --format json"}, run: usersList},
+			{name: "update", summary: "change a user's name or role", examples: []string{"panther users update alice@example.com --role Admin", "panther users update alice@example.com --enabled=false"}, run: usersUpdate},
+			{name: "remove", summary: "remove a user", examples: []string{"panther users remove alice@example.com"}, run: usersRemove},
+			{name: "reset-password", summary: "set a new password for a user", examples: []string{"panther users reset-password alice@example.com"}, run: usersResetPassword},
+			{name: "reset-mfa", summary: "remove a user's second factor", examples: []string{"panther users reset-mfa alice@example.com"}, run: usersResetMFA},
 		}},
-		{name: "tokens", summary: "create, list and revoke API tokens", subs: []command{
-			{name: "create", summary: "create an API token (printed once)", run: tokensCreate},
-			{name: "list", summary: "list API tokens", run: tokensList},
-			{name: "revoke", summary: "revoke an API token", run: tokensRevoke},
+		{name: "tokens", summary: "create, list and revoke API tokens", examples: []string{"panther tokens create --name ci --role Analyst", "panther tokens list"}, subs: []command{
+			{name: "create", summary: "create an API token (printed once)", examples: []string{"panther tokens create --name ci --role Analyst --expires 90d", "panther tokens create --name mcp --role ReadOnly --format json"}, run: tokensCreate},
+			{name: "list", summary: "list API tokens", examples: []string{"panther tokens list", "panther tokens list --all --format json"}, run: tokensList},
+			{name: "revoke", summary: "revoke an API token", examples: []string{"panther tokens revoke ci"}, run: tokensRevoke},
 		}},
-		{name: "audit", summary: "show the audit log of changes and sign-ins", run: runAudit},
+		{name: "audit", summary: "show the audit log of changes and sign-ins", examples: []string{"panther audit --since 24h", "panther audit --action users. --result failure --format json"}, run: runAudit},
 	}
 }
 
@@ -143,6 +179,7 @@ func groupUsage(w io.Writer, c command) {
 	for _, s := range c.subs {
 		fmt.Fprintf(w, "  %-15s %s\n", s.name, s.summary)
 	}
+	printExamples(w, c.examples)
 	fmt.Fprintf(w, "\nRun 'panther %s <subcommand> -h' for its flags.\n", c.name)
 }
 
@@ -188,8 +225,9 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
 	}
+	printExamples(w, []string{"panther server --demo", "panther ingest --log-type AWS.CloudTrail cloudtrail.json.gz", "panther query 'SELECT count(*) FROM panther_logs.aws_cloudtrail'"})
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Run 'panther <command> -h' for the flags of a command.")
+	fmt.Fprintln(w, "Run 'panther <command> -h' for the flags and examples of a command.")
 }
 
 // flags is a FlagSet with the conventions of every command.
@@ -205,6 +243,7 @@ func newFlags(env *Env, name, usageLine string) *flags {
 	fs.Usage = func() {
 		fmt.Fprintf(env.Stderr, "Usage: panther %s\n\nFlags:\n", usageLine)
 		fs.PrintDefaults()
+		printExamples(env.Stderr, examplesOf(name))
 	}
 	return &flags{FlagSet: fs, env: env}
 }

@@ -6,12 +6,14 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"sort"
 	"sync"
 	"text/tabwriter"
 	"time"
 
 	"github.com/pantherlabs/panther/internal/detect"
 	"github.com/pantherlabs/panther/internal/ingest"
+	"github.com/pantherlabs/panther/internal/pyrun"
 	"github.com/pantherlabs/panther/internal/runtime"
 )
 
@@ -132,38 +134,51 @@ func ingestFiles(ctx context.Context, env *Env, c ingestConfig) (*runtime.Ingest
 }
 
 // printRuleStats prints which Python rules compiled to Go, then the rules that took the most
-// time in CPython.
+// time, in Go and in CPython together.
 func printRuleStats(w io.Writer, res *runtime.IngestResult, n int) {
 	fmt.Fprintln(w)
 	detect.PrintCompileReport(w, res.DetectRules)
-	fmt.Fprintf(w, "\nslowest Python rules in CPython (%d rule calls skipped by their leading tests):\n", res.GuardSkips)
+	fmt.Fprintf(w, "\nslowest Python rules, Go and CPython time together (%d rule calls skipped by their leading tests):\n", res.GuardSkips)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RULE\tGO\tGO CALLS\tGO MATCHES\tFALLBACKS\tAUX IN PY\tPY CALLS\tPY MATCHES\tERRORS\tPY TIME\tPER PY CALL")
+	fmt.Fprintln(tw, "RULE\tGO\tGO CALLS\tGO MATCHES\tFALLBACKS\tAUX IN PY\tGO TIME\tPER GO CALL\tPY CALLS\tPY MATCHES\tERRORS\tPY TIME\tPER PY CALL")
 	byID := map[string]*detect.Rule{}
 	for _, r := range res.DetectRules {
 		byID[r.ID] = r
 	}
-	for i, s := range res.RuleStats {
-		if i == n {
-			break
-		}
-		per := time.Duration(0)
-		if s.Calls > 0 {
-			per = s.Time / time.Duration(s.Calls)
-		}
-		goCol, rs := "-", detect.RuleStats{}
+	type row struct {
+		py    pyrun.DetectionStats
+		goCol string
+		rs    detect.RuleStats
+	}
+	rows := make([]row, 0, len(res.RuleStats))
+	for _, s := range res.RuleStats {
+		rw := row{py: s, goCol: "-"}
 		if r := byID[s.ID]; r != nil {
-			rs = r.Stats()
+			rw.rs = r.Stats()
 			if r.Compiled() {
-				goCol = "rule"
+				rw.goCol = "rule"
 				defined, compiled := r.CompiledAux()
 				if defined == compiled {
-					goCol = "all"
+					rw.goCol = "all"
 				}
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", s.ID, goCol, rs.GoCalls, rs.GoMatches, rs.Fallbacks, rs.AuxInPython,
-			s.Calls, s.Matches, s.Errors, s.Time.Round(time.Microsecond), per)
+		rows = append(rows, rw)
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].py.Time+rows[i].rs.GoTime > rows[j].py.Time+rows[j].rs.GoTime })
+	per := func(d time.Duration, calls int64) time.Duration {
+		if calls == 0 {
+			return 0
+		}
+		return d / time.Duration(calls)
+	}
+	for i, rw := range rows {
+		if i == n {
+			break
+		}
+		s, rs := rw.py, rw.rs
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", s.ID, rw.goCol, rs.GoCalls, rs.GoMatches, rs.Fallbacks, rs.AuxInPython,
+			rs.GoTime.Round(time.Microsecond), per(rs.GoTime, rs.GoCalls), s.Calls, s.Matches, s.Errors, s.Time.Round(time.Microsecond), per(s.Time, s.Calls))
 	}
 	tw.Flush()
 }

@@ -18,13 +18,13 @@ import (
 
 func sourcesCommands() []command {
 	return []command{
-		{name: "add", summary: "add a source (http prints its URL and token, once)", run: sourcesAdd},
-		{name: "list", summary: "list sources with their status", run: sourcesList},
-		{name: "show", summary: "show a source's settings and status by log type", run: sourcesShow},
-		{name: "remove", summary: "remove a source", run: sourcesRemove},
-		{name: "enable", summary: "enable a source", run: sourcesEnableOf(true)},
-		{name: "disable", summary: "disable a source (pushes get 403; listeners stop)", run: sourcesEnableOf(false)},
-		{name: "rotate-token", summary: "give an http source a new token or HMAC key (printed once)", run: sourcesRotate},
+		{name: "add", summary: "add a source (http prints its URL and token, once)", examples: []string{"panther sources add --type http --label edge --log-type AWS.ALB --format json", "panther sources add --type http --label hooks --auth hmac --hmac-header X-Hub-Signature-256", "panther sources add --type syslog --label fw --udp 0.0.0.0:5514 --tcp 0.0.0.0:5514", "panther sources add --type dir --label drop --path /var/log/incoming", "panther sources add --type s3 --label trail --queue-url https://sqs.us-east-1.amazonaws.com/123456789012/trail --region us-east-1 --log-type AWS.CloudTrail"}, run: sourcesAdd},
+		{name: "list", summary: "list sources with their status", examples: []string{"panther sources list", "panther sources list --format json --server-url http://127.0.0.1:8080"}, run: sourcesList},
+		{name: "show", summary: "show a source's settings and status by log type", examples: []string{"panther sources show edge", "panther sources show --format json edge"}, run: sourcesShow},
+		{name: "remove", summary: "remove a source", examples: []string{"panther sources remove edge"}, run: sourcesRemove},
+		{name: "enable", summary: "enable a source", examples: []string{"panther sources enable edge"}, run: sourcesEnableOf(true)},
+		{name: "disable", summary: "disable a source (pushes get 403; listeners stop)", examples: []string{"panther sources disable edge"}, run: sourcesEnableOf(false)},
+		{name: "rotate-token", summary: "give an http source a new token or HMAC key (printed once)", examples: []string{"panther sources rotate-token edge", "panther sources rotate-token --format json edge"}, run: sourcesRotate},
 	}
 }
 

@@ -159,6 +159,13 @@ func TestDocumented(t *testing.T) {
 	for _, m := range row.FindAllStringSubmatch(string(data), -1) {
 		documented[m[1]] = [2]string{m[2], m[3]}
 	}
+	// Keys walks every section, so keys added to nested sections later are covered too.
+	names := strings.Join(KeyNames(), " ")
+	for _, nested := range []string{"http.trusted_proxies", "lake.compaction_grace", "lake.compaction_target_bytes", "queue.dedup_window", "auth.session_max_age"} {
+		if !strings.Contains(" "+names+" ", " "+nested+" ") {
+			t.Errorf("Keys() misses the nested key %s: %s", nested, names)
+		}
+	}
 	for _, k := range Keys() {
 		d, ok := documented[k.Name]
 		if !ok {

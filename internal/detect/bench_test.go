@@ -1,48 +1,20 @@
 package detect_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"testing"
 
 	"github.com/pantherlabs/panther/internal/analysis"
-	"github.com/pantherlabs/panther/internal/decode"
 	"github.com/pantherlabs/panther/internal/detect"
 	"github.com/pantherlabs/panther/internal/event"
-	"github.com/pantherlabs/panther/internal/logtypes"
-	"github.com/pantherlabs/panther/internal/synth"
+	"github.com/pantherlabs/panther/internal/synth/synthevents"
 )
 
 // cloudTrailEvents decodes n synthetic CloudTrail events with the managed schema.
-func cloudTrailEvents(b testing.TB, n int) []*event.Event {
-	b.Helper()
-	reg, err := logtypes.Managed()
-	if err != nil {
-		b.Fatal(err)
-	}
-	lt := reg.Get("AWS.CloudTrail")
-	var buf bytes.Buffer
-	if err := synth.CloudTrail(&buf, n, 3); err != nil {
-		b.Fatal(err)
-	}
-	dec := &decode.Decoder{Arena: &event.Arena{}}
-	var evs []*event.Event
-	sc := bufio.NewScanner(&buf)
-	sc.Buffer(nil, 1<<20)
-	for i := 0; sc.Scan(); i++ {
-		v, err := dec.JSON(lt.Root, sc.Bytes())
-		if err != nil {
-			b.Fatal(err)
-		}
-		t, _ := decode.EventTime(lt.LogType, &v)
-		evs = append(evs, &event.Event{LogType: lt.LogType, Root: v, EventTime: t, ParseTime: t, RowID: fmt.Sprint(i)})
-	}
-	return evs
-}
+func cloudTrailEvents(tb testing.TB, n int) []*event.Event { return synthevents.CloudTrail(tb, n) }
 
-// BenchmarkCorpus evaluates the 112 CloudTrail rules of internal/pyrun/testdata/bench_rules
+// BenchmarkCorpus evaluates the 121 CloudTrail rules of internal/pyrun/testdata/bench_rules
 // (written in the style of the public panther-analysis corpus) on realistic CloudTrail events,
 // through the engine: LogTypes selection, guards, batching to the Python workers.
 func BenchmarkCorpus(b *testing.B) {

@@ -1,18 +1,14 @@
 package detect_test
 
 import (
-	"bufio"
 	"context"
-	"fmt"
 	"os"
 	"syscall"
 	"testing"
 
 	"github.com/pantherlabs/panther/internal/analysis"
-	"github.com/pantherlabs/panther/internal/decode"
 	"github.com/pantherlabs/panther/internal/detect"
-	"github.com/pantherlabs/panther/internal/event"
-	"github.com/pantherlabs/panther/internal/logtypes"
+	"github.com/pantherlabs/panther/internal/synth/synthevents"
 )
 
 // BenchmarkContent evaluates the rules of $PANTHER_CONTENT (e.g. the CloudTrail rules of
@@ -29,7 +25,7 @@ func BenchmarkContent(b *testing.B) {
 	}
 	evs := cloudTrailEvents(b, 4096)
 	if f := os.Getenv("PANTHER_EVENTS"); f != "" {
-		evs = cloudTrailFile(b, f, 8192)
+		evs = synthevents.CloudTrailFile(b, f, 8192)
 	}
 	for _, c := range []struct {
 		name      string
@@ -60,32 +56,4 @@ func cpuTime() int64 {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return ru.Utime.Nano() + ru.Stime.Nano()
-}
-
-// cloudTrailFile decodes the first n CloudTrail events of a JSON lines file.
-func cloudTrailFile(b testing.TB, path string, n int) []*event.Event {
-	b.Helper()
-	reg, err := logtypes.Managed()
-	if err != nil {
-		b.Fatal(err)
-	}
-	lt := reg.Get("AWS.CloudTrail")
-	f, err := os.Open(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	dec := &decode.Decoder{Arena: &event.Arena{}}
-	var evs []*event.Event
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for i := 0; i < n && sc.Scan(); i++ {
-		v, err := dec.JSON(lt.Root, sc.Bytes())
-		if err != nil {
-			b.Fatalf("%s:%d: %v", path, i+1, err)
-		}
-		t, _ := decode.EventTime(lt.LogType, &v)
-		evs = append(evs, &event.Event{LogType: lt.LogType, Root: v, EventTime: t, ParseTime: t, RowID: fmt.Sprint(i)})
-	}
-	return evs
 }

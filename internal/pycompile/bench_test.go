@@ -1,16 +1,10 @@
 package pycompile
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"fmt"
 	"testing"
 
-	"github.com/pantherlabs/panther/internal/decode"
-	"github.com/pantherlabs/panther/internal/event"
-	"github.com/pantherlabs/panther/internal/logtypes"
-	"github.com/pantherlabs/panther/internal/synth"
+	"github.com/pantherlabs/panther/internal/synth/synthevents"
 )
 
 const benchHelpers = `
@@ -63,30 +57,6 @@ def json_field(event):
     return event.deep_get("requestParameters", "bucketName", default="") == "logs"
 `
 
-func benchEvents(b *testing.B, n int) []*event.Event {
-	reg, err := logtypes.Managed()
-	if err != nil {
-		b.Fatal(err)
-	}
-	lt := reg.Get("AWS.CloudTrail")
-	var buf bytes.Buffer
-	if err := synth.CloudTrail(&buf, n, 3); err != nil {
-		b.Fatal(err)
-	}
-	dec := &decode.Decoder{Arena: &event.Arena{}}
-	var evs []*event.Event
-	sc := bufio.NewScanner(&buf)
-	sc.Buffer(nil, 1<<20)
-	for i := 0; sc.Scan(); i++ {
-		v, err := dec.JSON(lt.Root, sc.Bytes())
-		if err != nil {
-			b.Fatal(err)
-		}
-		evs = append(evs, &event.Event{LogType: lt.LogType, Root: v, EventTime: 1, ParseTime: 1, RowID: fmt.Sprint(i)})
-	}
-	return evs
-}
-
 // BenchmarkCompiledFunction measures one call of typical compiled rule functions on typed
 // CloudTrail events.
 func BenchmarkCompiledFunction(b *testing.B) {
@@ -97,7 +67,7 @@ func BenchmarkCompiledFunction(b *testing.B) {
 	if err != nil {
 		b.Skip(err)
 	}
-	evs := benchEvents(b, 1024)
+	evs := synthevents.CloudTrail(b, 1024)
 	m := prog.detections["Bench.Rule"]
 	for _, name := range []string{"simple", "method_deep_get", "rule", "json_field", "title", "alert_context"} {
 		f := m.Func(name)

@@ -156,31 +156,13 @@ func (c *compiler) callValue(n *Node, fe expr, known *Value, args *argSpec) (exp
 			if b.name == "print" {
 				return nil, unsupported(n, "print (output of a compiled function would be lost)")
 			}
-			fn := b.fn
-			return func(x *Evaluator, fr *frame) (Value, *Exception) {
-				base, kbase, err := args.eval(x, fr)
-				if err != nil {
-					return None, err
-				}
-				v, err := fn(x, x.args[base:], x.kws[kbase:])
-				x.args, x.kws = x.args[:base], x.kws[:kbase]
-				return v, err
-			}, nil
+			return args.callWith(b.fn), nil
 		case KType:
 			t := known.O.(*pyType)
 			if t.call == nil {
 				return nil, unsupported(n, "calling %s", t.name)
 			}
-			fn := t.call
-			return func(x *Evaluator, fr *frame) (Value, *Exception) {
-				base, kbase, err := args.eval(x, fr)
-				if err != nil {
-					return None, err
-				}
-				v, err := fn(x, x.args[base:], x.kws[kbase:])
-				x.args, x.kws = x.args[:base], x.kws[:kbase]
-				return v, err
-			}, nil
+			return args.callWith(t.call), nil
 		case KFunc:
 			cl := known.O.(*closure)
 			f := cl.fn
@@ -207,15 +189,9 @@ func (c *compiler) callValue(n *Node, fe expr, known *Value, args *argSpec) (exp
 					return v, err
 				}, nil
 			}
-			return func(x *Evaluator, fr *frame) (Value, *Exception) {
-				base, kbase, err := args.eval(x, fr)
-				if err != nil {
-					return None, err
-				}
-				v, err := x.callFunc(f, nil, x.args[base:], x.kws[kbase:])
-				x.args, x.kws = x.args[:base], x.kws[:kbase]
-				return v, err
-			}, nil
+			return args.callWith(func(x *Evaluator, a []Value, kw []kwArg) (Value, *Exception) {
+				return x.callFunc(f, nil, a, kw)
+			}), nil
 		}
 	}
 	return func(x *Evaluator, fr *frame) (Value, *Exception) {
@@ -231,6 +207,19 @@ func (c *compiler) callValue(n *Node, fe expr, known *Value, args *argSpec) (exp
 		x.args, x.kws = x.args[:base], x.kws[:kbase]
 		return v, err
 	}, nil
+}
+
+// callWith returns the expression that calls fn with the evaluated arguments.
+func (a *argSpec) callWith(fn func(x *Evaluator, args []Value, kw []kwArg) (Value, *Exception)) expr {
+	return func(x *Evaluator, fr *frame) (Value, *Exception) {
+		base, kbase, err := a.eval(x, fr)
+		if err != nil {
+			return None, err
+		}
+		v, err := fn(x, x.args[base:], x.kws[kbase:])
+		x.args, x.kws = x.args[:base], x.kws[:kbase]
+		return v, err
+	}
 }
 
 // callAny calls a callable value.
@@ -284,6 +273,9 @@ func (x *Evaluator) runFrame(f *Function, fr *frame, args []Value, kw []kwArg) (
 		}
 	} else if err := x.bindArgs(f, fr, args, kw); err != nil {
 		return None, err
+	}
+	if f.native != nil {
+		return f.native.run(x, f, fr)
 	}
 	if f.expr != nil {
 		return f.expr(x, fr)

@@ -251,6 +251,7 @@ func (f *Function) compile() {
 		return
 	}
 	f.compiled = true
+	f.native = nativeFor(f)
 }
 
 func (f *Function) compileBody(parent *scope) *compileError {
@@ -804,13 +805,7 @@ func (c *compiler) forStmt(n *Node) (stmt, *compileError) {
 	if err != nil {
 		return nil, err
 	}
-	c.loops++
-	body, err := c.block(n.List("body"))
-	c.loops--
-	if err != nil {
-		return nil, err
-	}
-	orelse, err := c.block(n.List("orelse"))
+	body, orelse, err := c.loopBlocks(n)
 	if err != nil {
 		return nil, err
 	}
@@ -856,18 +851,28 @@ func (c *compiler) forStmt(n *Node) (stmt, *compileError) {
 	}, nil
 }
 
+// loopBlocks compiles the body (where break and continue belong to the loop) and the else
+// block of a for or while statement.
+func (c *compiler) loopBlocks(n *Node) (body, orelse []stmt, err *compileError) {
+	c.loops++
+	body, err = c.block(n.List("body"))
+	c.loops--
+	if err != nil {
+		return nil, nil, err
+	}
+	orelse, err = c.block(n.List("orelse"))
+	if err != nil {
+		return nil, nil, err
+	}
+	return body, orelse, nil
+}
+
 func (c *compiler) whileStmt(n *Node) (stmt, *compileError) {
 	test, err := c.cond(n.Node("test"))
 	if err != nil {
 		return nil, err
 	}
-	c.loops++
-	body, err := c.block(n.List("body"))
-	c.loops--
-	if err != nil {
-		return nil, err
-	}
-	orelse, err := c.block(n.List("orelse"))
+	body, orelse, err := c.loopBlocks(n)
 	if err != nil {
 		return nil, err
 	}

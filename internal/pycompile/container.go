@@ -145,6 +145,14 @@ func (d *Dict) indexKey(k Value, i int32) bool {
 }
 
 // find returns the index of key, or -1. The key must be hashable (callers check).
+// findKey is find for a key given by rule code: an unhashable one raises TypeError.
+func (d *Dict) findKey(key Value) (int, *Exception) {
+	if !hashable(key) {
+		return -1, unhashable(key)
+	}
+	return d.find(key)
+}
+
 func (d *Dict) find(key Value) (int, *Exception) {
 	if d.strIdx == nil && len(d.keys) <= indexAt {
 		if key.K == KStr {

@@ -383,9 +383,19 @@ func evUDM(x *Evaluator, r Value, args []Value, kw []kwArg) (Value, *Exception) 
 					// mapping view of the same container, without PantherEvent's methods.
 					arg := r
 					arg.K, arg.N = KEvDict, 1
+					// Compiled functions are pure: the method's result on the current event is
+					// computed once per event when it is immutable.
+					for i := range x.memo {
+						if m := &x.memo[i]; m.fn == mp.method && m.arg == r.O && m.argP == r.P {
+							return wrap(m.v), nil
+						}
+					}
 					v, err := x.callFunc(mp.method, nil, []Value{arg}, nil)
 					if err != nil {
 						return None, err
+					}
+					if r.K == KEvent && v.K <= KStr {
+						x.memo = append(x.memo, memoEntry{fn: mp.method, arg: r.O, argP: r.P, v: v})
 					}
 					return wrap(v), nil
 				}

@@ -345,6 +345,45 @@ func (c *compiler) cond(n *Node) (condFn, *compileError) {
 	}, nil
 }
 
+// prefixCompare is `a == "prefix" + name` (or !=) without building the concatenation when a
+// and the name's value are strings (a value tested against names made in a generator); nil
+// for other shapes. Python evaluates a, then name, as here; right is the compiled sum, used
+// when the name is not a string.
+func (c *compiler) prefixCompare(n *Node, op string, left, right expr) condFn {
+	rn := n.List("comparators")[0]
+	if (op != "Eq" && op != "NotEq") || !rn.Is("BinOp") || rn.Str("op") != "Add" || !rn.Node("right").Is("Name") {
+		return nil
+	}
+	prefix, ok := rn.Node("left").Fields["value"].(string)
+	if !rn.Node("left").Is("Constant") || !ok {
+		return nil
+	}
+	rest, err := c.expr(rn.Node("right"))
+	if err != nil {
+		return nil
+	}
+	want := op == "Eq"
+	return func(x *Evaluator, fr *frame) (bool, *Exception) {
+		a, err := left(x, fr)
+		if err != nil {
+			return false, err
+		}
+		b, err := rest(x, fr)
+		if err != nil || b.K != KStr || a.K != KStr {
+			// Not two strings (or an unbound name): the general path, with its errors.
+			if err == nil {
+				b, err = right(x, fr)
+			}
+			if err != nil {
+				return false, err
+			}
+			return x.cmpOp(op, a, b)
+		}
+		eq := len(a.S) == len(prefix)+len(b.S) && a.S[:len(prefix)] == prefix && a.S[len(prefix):] == b.S
+		return eq == want, nil
+	}
+}
+
 func (c *compiler) compare(n *Node) (condFn, *compileError) {
 	left, err := c.expr(n.Node("left"))
 	if err != nil {
@@ -394,6 +433,9 @@ func (c *compiler) compare(n *Node) (condFn, *compileError) {
 					return eq == want, err
 				}, nil
 			}
+		}
+		if f := c.prefixCompare(n, op, left, right); f != nil {
+			return f, nil
 		}
 		return func(x *Evaluator, fr *frame) (bool, *Exception) {
 			a, err := left(x, fr)

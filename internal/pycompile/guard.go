@@ -47,7 +47,7 @@ func (f *Function) Guard() []GuardCond {
 
 func (g *guardScan) body(stmts []*Node) []GuardCond {
 	var out []GuardCond
-	for _, st := range stmts {
+	for si, st := range stmts {
 		switch st.Type {
 		case "Expr":
 			if st.Node("value").Is("Constant") {
@@ -56,6 +56,11 @@ func (g *guardScan) body(stmts []*Node) []GuardCond {
 			return out
 		case "If":
 			body := st.List("body")
+			if len(st.List("orelse")) == 0 && si == len(stmts)-2 && isReturnFalse(stmts[si+1]) &&
+				!(len(body) == 1 && isReturnFalse(body[0])) {
+				// `if T: ...` then `return False`: a match needs T to be true.
+				return append(out, g.testConds(st.Node("test"))...)
+			}
 			if len(st.List("orelse")) > 0 || len(body) != 1 || !isReturnFalse(body[0]) {
 				return out
 			}
@@ -67,8 +72,9 @@ func (g *guardScan) body(stmts []*Node) []GuardCond {
 				if c, ok := g.cond(t, true); ok {
 					c.Op = negate[c.Op]
 					out = append(out, c)
-					continue
 				}
+				// What follows counts only when this test cannot raise (a condition such as
+				// `x in SET` raises for an unhashable x).
 				if !g.total(t) {
 					return out
 				}
@@ -95,6 +101,9 @@ func (g *guardScan) body(stmts []*Node) []GuardCond {
 			if v == nil {
 				return out
 			}
+			if elts, ok := g.allCall(v); ok {
+				return append(out, g.allConds(elts)...)
+			}
 			conj := []*Node{v}
 			if v.Is("BoolOp") && v.Str("op") == "And" {
 				conj = v.List("values")
@@ -103,6 +112,9 @@ func (g *guardScan) body(stmts []*Node) []GuardCond {
 				last := i == len(conj)-1
 				if cd, ok := g.cond(c, false); ok {
 					out = append(out, cd)
+					if !g.total(c) {
+						break
+					}
 					continue
 				}
 				// A conjunct that is not a condition must be bool-valued (so a falsy value is
@@ -114,6 +126,76 @@ func (g *guardScan) body(stmts []*Node) []GuardCond {
 			return out
 		default:
 			return out
+		}
+	}
+	return out
+}
+
+// testConds returns the conditions a true if test needs: the test itself, the leading
+// conditions of an `and`, or those of all([...]).
+func (g *guardScan) testConds(t *Node) []GuardCond {
+	if elts, ok := g.allCall(t); ok {
+		return g.allConds(elts)
+	}
+	conj := []*Node{t}
+	if t.Is("BoolOp") && t.Str("op") == "And" {
+		conj = t.List("values")
+	}
+	var out []GuardCond
+	for _, c := range conj {
+		if cd, ok := g.cond(c, true); ok {
+			out = append(out, cd)
+		}
+		// An `and` stops at the first falsy value: a later condition counts only when the
+		// ones before cannot raise.
+		if !g.total(c) {
+			break
+		}
+	}
+	return out
+}
+
+// allCall recognizes all([e1, e2, ...]) with the builtin all and a literal list or tuple.
+func (g *guardScan) allCall(n *Node) ([]*Node, bool) {
+	if !n.Is("Call") || len(n.List("keywords")) > 0 || len(n.List("args")) != 1 {
+		return nil, false
+	}
+	fn := n.Node("func")
+	if !fn.Is("Name") || fn.Str("id") != "all" || g.localName("all") || g.f.Module.lookup("all") != nil {
+		return nil, false
+	}
+	arg := n.List("args")[0]
+	if !arg.Is("List") && !arg.Is("Tuple") {
+		return nil, false
+	}
+	elts := arg.List("elts")
+	for _, e := range elts {
+		if e.Is("Starred") {
+			return nil, false
+		}
+	}
+	return elts, true
+}
+
+// allConds returns the conditions of all([e1, e2, ...]) being true. Every element is
+// evaluated before all() looks at them, so a failing condition makes the result False only
+// when no other element can raise.
+func (g *guardScan) allConds(elts []*Node) []GuardCond {
+	total := make([]bool, len(elts))
+	partial := 0
+	for i, e := range elts {
+		total[i] = g.total(e)
+		if !total[i] {
+			partial++
+		}
+	}
+	var out []GuardCond
+	for i, e := range elts {
+		if partial > 1 || (partial == 1 && total[i]) {
+			continue
+		}
+		if cd, ok := g.cond(e, true); ok {
+			out = append(out, cd)
 		}
 	}
 	return out

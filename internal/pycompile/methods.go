@@ -987,10 +987,7 @@ func dictMethods() map[string]methodFn {
 				return None, err
 			}
 			d := r.dict()
-			if !hashable(args[0]) {
-				return None, unhashable(args[0])
-			}
-			i, err := d.find(args[0])
+			i, err := d.findKey(args[0])
 			if err != nil {
 				return None, err
 			}
@@ -1169,10 +1166,7 @@ func setMethods(mutable bool) map[string]methodFn {
 				return None, err
 			}
 			d := r.dict()
-			if !hashable(args[0]) {
-				return None, unhashable(args[0])
-			}
-			i, err := d.find(args[0])
+			i, err := d.findKey(args[0])
 			if err != nil {
 				return None, err
 			}

@@ -66,7 +66,8 @@ type Function struct {
 	depth     int  // nesting depth: 0 for module-level functions
 	calls     []*Function
 	compiled  bool
-	state     int // 0 new, 1 compiling, 2 done
+	native    *nativeHelper // the Go form of a known helper (see natives.go)
+	state     int           // 0 new, 1 compiling, 2 done
 	parent    *Function
 }
 

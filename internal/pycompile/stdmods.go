@@ -61,20 +61,7 @@ func initStdMods() {
 		"decoder":         {K: KModule, O: &stdMod{name: "json.decoder", attrs: map[string]Value{"JSONDecodeError": typeValue(excType("JSONDecodeError"))}}},
 	})
 	reFn := func(mode string) Value {
-		return builtinValue(mode, func(x *Evaluator, args []Value, kw []kwArg) (Value, *Exception) {
-			a := callArgs{name: mode, args: args, kw: kw}
-			if err := a.check(2, 3, "flags"); err != nil {
-				return None, err
-			}
-			fl, ok := a.get(2, "flags")
-			flags, err := flagsArg(fl, ok)
-			if err != nil {
-				return None, err
-			}
-			p, err := patternArg(x, args[0], flags)
-			if err != nil {
-				return None, err
-			}
+		return reModFn(mode, 2, []string{"flags"}, func(x *Evaluator, p *pattern, args []Value, _ callArgs) (Value, *Exception) {
 			return x.reRun(p, mode, args[1])
 		})
 	}
@@ -104,54 +91,15 @@ func initStdMods() {
 		"match":     reFn("match"),
 		"search":    reFn("search"),
 		"fullmatch": reFn("fullmatch"),
-		"findall": builtinValue("findall", func(x *Evaluator, args []Value, kw []kwArg) (Value, *Exception) {
-			a := callArgs{name: "findall", args: args, kw: kw}
-			if err := a.check(2, 3, "flags"); err != nil {
-				return None, err
-			}
-			fl, ok := a.get(2, "flags")
-			flags, err := flagsArg(fl, ok)
-			if err != nil {
-				return None, err
-			}
-			p, err := patternArg(x, args[0], flags)
-			if err != nil {
-				return None, err
-			}
+		"findall": reModFn("findall", 2, []string{"flags"}, func(x *Evaluator, p *pattern, args []Value, _ callArgs) (Value, *Exception) {
 			return x.reFindall(p, args[1])
 		}),
-		"sub": builtinValue("sub", func(x *Evaluator, args []Value, kw []kwArg) (Value, *Exception) {
-			a := callArgs{name: "sub", args: args, kw: kw}
-			if err := a.check(3, 5, "count", "flags"); err != nil {
-				return None, err
-			}
+		"sub": reModFn("sub", 3, []string{"count", "flags"}, func(x *Evaluator, p *pattern, args []Value, a callArgs) (Value, *Exception) {
 			cnt, _ := a.get(3, "count")
-			fl, ok := a.get(4, "flags")
-			flags, err := flagsArg(fl, ok)
-			if err != nil {
-				return None, err
-			}
-			p, err := patternArg(x, args[0], flags)
-			if err != nil {
-				return None, err
-			}
 			return x.reSub(p, args[1], args[2], cnt.N)
 		}),
-		"split": builtinValue("split", func(x *Evaluator, args []Value, kw []kwArg) (Value, *Exception) {
-			a := callArgs{name: "split", args: args, kw: kw}
-			if err := a.check(2, 4, "maxsplit", "flags"); err != nil {
-				return None, err
-			}
+		"split": reModFn("split", 2, []string{"maxsplit", "flags"}, func(x *Evaluator, p *pattern, args []Value, a callArgs) (Value, *Exception) {
 			ms, _ := a.get(2, "maxsplit")
-			fl, ok := a.get(3, "flags")
-			flags, err := flagsArg(fl, ok)
-			if err != nil {
-				return None, err
-			}
-			p, err := patternArg(x, args[0], flags)
-			if err != nil {
-				return None, err
-			}
 			return x.reSplit(p, args[1], ms.N)
 		}),
 		"escape": builtinValue("escape", func(x *Evaluator, args []Value, kw []kwArg) (Value, *Exception) {
@@ -201,6 +149,27 @@ func initStdMods() {
 	})
 	mock := add("unittest.mock", map[string]Value{"MagicMock": typeValue(tMock), "Mock": typeValue(tMock)})
 	add("unittest", map[string]Value{"mock": {K: KModule, O: mock}})
+}
+
+// reModFn is a function of the re module: a pattern, npos-1 more positional arguments, then the
+// optional ones named by opts, flags last; run gets the compiled pattern.
+func reModFn(name string, npos int, opts []string, run func(x *Evaluator, p *pattern, args []Value, a callArgs) (Value, *Exception)) Value {
+	return builtinValue(name, func(x *Evaluator, args []Value, kw []kwArg) (Value, *Exception) {
+		a := callArgs{name: name, args: args, kw: kw}
+		if err := a.check(npos, npos+len(opts), opts...); err != nil {
+			return None, err
+		}
+		fl, ok := a.get(npos+len(opts)-1, "flags")
+		flags, err := flagsArg(fl, ok)
+		if err != nil {
+			return None, err
+		}
+		p, err := patternArg(x, args[0], flags)
+		if err != nil {
+			return None, err
+		}
+		return run(x, p, args, a)
+	})
 }
 
 func biReduce(x *Evaluator, args []Value, kw []kwArg) (Value, *Exception) {

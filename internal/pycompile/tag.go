@@ -67,7 +67,10 @@ func (x *Evaluator) tag(v Value, raw bool, depth int) (any, *Exception) {
 			}
 			out = append(out, t)
 		}
-		if raw {
+		// Inside a raw container a typed view stands for a plain list; a view over decoded
+		// JSON there is a wrapper that code put in a list or dict (a data model method's
+		// `return [value]`).
+		if raw && v.typed() {
 			return map[string]any{"l": out}, nil
 		}
 		return map[string]any{"il": out}, nil
@@ -94,7 +97,7 @@ func (x *Evaluator) tag(v Value, raw bool, depth int) (any, *Exception) {
 		}
 		key := "d"
 		switch {
-		case raw:
+		case raw && (v.K == KDict || v.typed()):
 		case v.K == KEvent:
 			key = "ev"
 		case v.K == KEvDict:

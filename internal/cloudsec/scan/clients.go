@@ -6,25 +6,10 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/acm"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	"github.com/aws/aws-sdk-go-v2/service/configservice"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/aws-sdk-go-v2/service/ecs"
-	"github.com/aws/aws-sdk-go-v2/service/eks"
-	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
-	"github.com/aws/aws-sdk-go-v2/service/guardduty"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/rds"
-	"github.com/aws/aws-sdk-go-v2/service/redshift"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/waf"
-	"github.com/aws/aws-sdk-go-v2/service/wafregional"
 )
 
 // clients builds the service clients of one account, one per (service, region), shared by
@@ -74,51 +59,6 @@ func (c *clients) s3(r string) *s3.Client {
 }
 func (c *clients) kms(r string) *kms.Client {
 	return get(c, "kms", r, func(cfg aws.Config) *kms.Client { return kms.NewFromConfig(cfg) })
-}
-func (c *clients) cloudtrail(r string) *cloudtrail.Client {
-	return get(c, "cloudtrail", r, func(cfg aws.Config) *cloudtrail.Client { return cloudtrail.NewFromConfig(cfg) })
-}
-func (c *clients) logs(r string) *cloudwatchlogs.Client {
-	return get(c, "logs", r, func(cfg aws.Config) *cloudwatchlogs.Client { return cloudwatchlogs.NewFromConfig(cfg) })
-}
-func (c *clients) config(r string) *configservice.Client {
-	return get(c, "config", r, func(cfg aws.Config) *configservice.Client { return configservice.NewFromConfig(cfg) })
-}
-func (c *clients) dynamodb(r string) *dynamodb.Client {
-	return get(c, "dynamodb", r, func(cfg aws.Config) *dynamodb.Client { return dynamodb.NewFromConfig(cfg) })
-}
-func (c *clients) ecs(r string) *ecs.Client {
-	return get(c, "ecs", r, func(cfg aws.Config) *ecs.Client { return ecs.NewFromConfig(cfg) })
-}
-func (c *clients) eks(r string) *eks.Client {
-	return get(c, "eks", r, func(cfg aws.Config) *eks.Client { return eks.NewFromConfig(cfg) })
-}
-func (c *clients) elbv2(r string) *elasticloadbalancingv2.Client {
-	return get(c, "elbv2", r, func(cfg aws.Config) *elasticloadbalancingv2.Client { return elasticloadbalancingv2.NewFromConfig(cfg) })
-}
-func (c *clients) guardduty(r string) *guardduty.Client {
-	return get(c, "guardduty", r, func(cfg aws.Config) *guardduty.Client { return guardduty.NewFromConfig(cfg) })
-}
-func (c *clients) lambda(r string) *lambda.Client {
-	return get(c, "lambda", r, func(cfg aws.Config) *lambda.Client { return lambda.NewFromConfig(cfg) })
-}
-func (c *clients) rds(r string) *rds.Client {
-	return get(c, "rds", r, func(cfg aws.Config) *rds.Client { return rds.NewFromConfig(cfg) })
-}
-func (c *clients) redshift(r string) *redshift.Client {
-	return get(c, "redshift", r, func(cfg aws.Config) *redshift.Client { return redshift.NewFromConfig(cfg) })
-}
-func (c *clients) cloudformation(r string) *cloudformation.Client {
-	return get(c, "cloudformation", r, func(cfg aws.Config) *cloudformation.Client { return cloudformation.NewFromConfig(cfg) })
-}
-func (c *clients) acm(r string) *acm.Client {
-	return get(c, "acm", r, func(cfg aws.Config) *acm.Client { return acm.NewFromConfig(cfg) })
-}
-func (c *clients) waf(r string) *waf.Client {
-	return get(c, "waf", r, func(cfg aws.Config) *waf.Client { return waf.NewFromConfig(cfg) })
-}
-func (c *clients) wafregional(r string) *wafregional.Client {
-	return get(c, "wafregional", r, func(cfg aws.Config) *wafregional.Client { return wafregional.NewFromConfig(cfg) })
 }
 
 // enabledRegions lists the account's enabled regions (EC2 DescribeRegions from the home region).

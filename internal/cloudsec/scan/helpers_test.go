@@ -70,19 +70,6 @@ func (m *memSink) byID(t *testing.T, id string) cloudsec.Snapshot {
 	return c.Snapshot
 }
 
-func (m *memSink) ids(typ string) []string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []string
-	for id, c := range m.state {
-		if c.ResourceType == typ && !c.Deleted {
-			out = append(out, id)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
 func newFake(t *testing.T) *awsfake.Server {
 	f := awsfake.New()
 	t.Cleanup(f.Close)

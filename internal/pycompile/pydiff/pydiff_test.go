@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -24,7 +25,16 @@ func runDir(t *testing.T, dir string, mutations int) *Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Run(context.Background(), col, Options{Mutations: mutations, Seed: 1, Registry: reg})
+	o := Options{Mutations: mutations, Seed: 1, Registry: reg}
+	if only := os.Getenv("PANTHER_ONLY"); only != "" {
+		// A regular expression of the detection IDs to compare (e.g. to rerun a mismatch).
+		re, err := regexp.Compile(only)
+		if err != nil {
+			t.Fatalf("PANTHER_ONLY: %v", err)
+		}
+		o.Only = re.MatchString
+	}
+	rep, err := Run(context.Background(), col, o)
 	if err != nil {
 		t.Fatal(err)
 	}

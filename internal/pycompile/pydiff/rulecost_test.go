@@ -1,20 +1,15 @@
 package pydiff
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"sort"
 	"syscall"
 	"testing"
 
 	"github.com/pantherlabs/panther/internal/analysis"
-	"github.com/pantherlabs/panther/internal/decode"
-	"github.com/pantherlabs/panther/internal/event"
-	"github.com/pantherlabs/panther/internal/logtypes"
 	"github.com/pantherlabs/panther/internal/pycompile"
+	"github.com/pantherlabs/panther/internal/synth/synthevents"
 )
 
 func cpuNow() int64 {
@@ -42,20 +37,7 @@ func TestRuleCost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, _ := logtypes.Managed()
-	lt := reg.Get("AWS.CloudTrail")
-	data, _ := os.ReadFile(evFile)
-	dec := &decode.Decoder{Arena: &event.Arena{}}
-	var evs []*event.Event
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, 1<<20)
-	for i := 0; sc.Scan() && i < 5000; i++ {
-		v, err := dec.JSON(lt.Root, sc.Bytes())
-		if err != nil {
-			continue
-		}
-		evs = append(evs, &event.Event{LogType: lt.LogType, Root: v, EventTime: 1, ParseTime: 1, RowID: fmt.Sprint(i)})
-	}
+	evs := synthevents.CloudTrailFile(t, evFile, 5000)
 	x := pycompile.NewEvaluator(prog)
 	type cost struct {
 		id   string
@@ -108,19 +90,7 @@ func TestOneRuleCost(t *testing.T) {
 	}
 	srcs, dms := Sources(col, dets)
 	prog, _ := pycompile.Compile(context.Background(), "", srcs, dms)
-	reg, _ := logtypes.Managed()
-	lt := reg.Get("AWS.CloudTrail")
-	data, _ := os.ReadFile(evFile)
-	dec := &decode.Decoder{Arena: &event.Arena{}}
-	var evs []*event.Event
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, 1<<20)
-	for i := 0; sc.Scan() && i < 5000; i++ {
-		v, err := dec.JSON(lt.Root, sc.Bytes())
-		if err == nil {
-			evs = append(evs, &event.Event{LogType: lt.LogType, Root: v, EventTime: 1, ParseTime: 1, RowID: fmt.Sprint(i)})
-		}
-	}
+	evs := synthevents.CloudTrailFile(t, evFile, 5000)
 	x := pycompile.NewEvaluator(prog)
 	cd := prog.Detection(id)
 	start := cpuNow()

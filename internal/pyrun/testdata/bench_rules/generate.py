@@ -1,7 +1,8 @@
 """Writes the benchmark corpus: CloudTrail rules in the panther-analysis style.
 
 Run from this directory: python3 generate.py. The output is committed; this
-script documents how it was made and rebuilds it deterministically.
+script documents how it was made and rebuilds it (but for the order of the
+sets it prints, which follows Python's string hashes).
 """
 
 import os
@@ -201,6 +202,105 @@ def title(event):
 '''
 
 
+# Extra templates, written after the first 112 rules so that those stay as they were: rule()
+# shapes whose guards or helpers the compiler handles specially (all([...]) lists, a test
+# followed by `return False`, a data model actor compared in a generator).
+EXTRA_TEMPLATES = []
+
+
+def extra_template(fn):
+    EXTRA_TEMPLATES.append(fn)
+    return fn
+
+
+@extra_template
+def all_list(i, source, names):
+    return f'''WATCHED = {{{", ".join(repr(n) for n in names)}}}
+
+EXPECTED_POLICY = "arn:aws:iam::aws:policy/Bench{i:03d}"
+
+
+def rule(event):
+    return all(
+        [
+            event.get("eventSource", "") == {source!r},
+            event.get("eventName", "") in WATCHED,
+            event.deep_get("requestParameters", "policyArn", default="") != EXPECTED_POLICY,
+        ]
+    )
+
+
+def title(event):
+    return f"{{event.get('eventName')}} on {{event.deep_get('requestParameters', 'policyArn', default='?')}}"
+'''
+
+
+@extra_template
+def if_all(i, source, names):
+    return f'''from panther_base_helpers import aws_rule_context
+
+
+def rule(event):
+    if all(
+        [
+            event.get("eventSource", "") == {source!r},
+            event.get("eventName", "") == {names[0]!r} or event.get("eventName", "") == {names[-1]!r},
+            not event.get("errorCode"),
+        ]
+    ):
+        own = event.deep_get("userIdentity", "accountId", default="")
+        added = event.deep_get("requestParameters", "valuesToAdd", default=[])
+        if added:
+            return any(account for account in added if account != own)
+        return event.get("recipientAccountId") != own
+    return False
+
+
+def alert_context(event):
+    return aws_rule_context(event)
+'''
+
+
+@extra_template
+def actor_regions(i, source, names):
+    return f'''from panther_base_helpers import deep_get
+
+
+def scanner_regions():
+    return ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-south-1"]
+
+
+def rule(event):
+    actor = event.udm("actor_user")
+    if (
+        any(actor == "BenchScanner{i:03d}-" + region for region in scanner_regions())
+        and event.get("userAgent") == event.get("sourceIPAddress") == "scanner.example.com"
+    ):
+        return False
+    return (
+        event.get("eventName") in {tuple(names)!r}
+        and deep_get(event, "userIdentity", "type", default="") != "AWSService"
+    )
+
+
+def title(event):
+    return f"{{event.udm('actor_user')}} called {{event.get('eventName')}}"
+'''
+
+
+def write_rule(index, template_fn, source, chosen):
+    rule_id = f"Bench.CloudTrail.{template_fn.__name__}.{index:03d}"
+    stem = f"rule_{index:03d}_{template_fn.__name__}"
+    with open(os.path.join("rules", stem + ".py"), "w", encoding="utf-8") as f:
+        f.write(template_fn(index, source, chosen))
+    with open(os.path.join("rules", stem + ".yml"), "w", encoding="utf-8") as f:
+        f.write(
+            f"AnalysisType: rule\nFilename: {stem}.py\nRuleID: {rule_id}\nEnabled: true\n"
+            f"LogTypes:\n  - AWS.CloudTrail\nSeverity: {['Info', 'Low', 'Medium', 'High', 'Critical'][index % 5]}\n"
+            f"DisplayName: Bench rule {index}\n"
+        )
+
+
 def main():
     os.makedirs("rules", exist_ok=True)
     index = 0
@@ -211,18 +311,13 @@ def main():
                 break
             template_fn = TEMPLATES[index % len(TEMPLATES)]
             start = index % len(names)
-            chosen = (names[start:] + names[:start])[: 2 + index % 4]
-            rule_id = f"Bench.CloudTrail.{template_fn.__name__}.{index:03d}"
-            stem = f"rule_{index:03d}_{template_fn.__name__}"
-            with open(os.path.join("rules", stem + ".py"), "w", encoding="utf-8") as f:
-                f.write(template_fn(index, source, chosen))
-            with open(os.path.join("rules", stem + ".yml"), "w", encoding="utf-8") as f:
-                f.write(
-                    f"AnalysisType: rule\nFilename: {stem}.py\nRuleID: {rule_id}\nEnabled: true\n"
-                    f"LogTypes:\n  - AWS.CloudTrail\nSeverity: {['Info', 'Low', 'Medium', 'High', 'Critical'][index % 5]}\n"
-                    f"DisplayName: Bench rule {index}\n"
-                )
+            write_rule(index, template_fn, source, (names[start:] + names[:start])[: 2 + index % 4])
             index += 1
+    services = [item for item in services if item[0] != "signin.amazonaws.com"]
+    while index < 121:
+        source, names = services[index % len(services)]
+        write_rule(index, EXTRA_TEMPLATES[index % len(EXTRA_TEMPLATES)], source, names[: 2 + index % 3])
+        index += 1
 
 
 if __name__ == "__main__":

@@ -1,0 +1,17 @@
+WATCHED = {'StopLogging', 'DeleteTrail'}
+
+EXPECTED_POLICY = "arn:aws:iam::aws:policy/Bench117"
+
+
+def rule(event):
+    return all(
+        [
+            event.get("eventSource", "") == 'cloudtrail.amazonaws.com',
+            event.get("eventName", "") in WATCHED,
+            event.deep_get("requestParameters", "policyArn", default="") != EXPECTED_POLICY,
+        ]
+    )
+
+
+def title(event):
+    return f"{event.get('eventName')} on {event.deep_get('requestParameters', 'policyArn', default='?')}"

@@ -1,0 +1,21 @@
+from panther_base_helpers import aws_rule_context
+
+
+def rule(event):
+    if all(
+        [
+            event.get("eventSource", "") == 'config.amazonaws.com',
+            event.get("eventName", "") == 'StopConfigurationRecorder' or event.get("eventName", "") == 'DeleteDeliveryChannel',
+            not event.get("errorCode"),
+        ]
+    ):
+        own = event.deep_get("userIdentity", "accountId", default="")
+        added = event.deep_get("requestParameters", "valuesToAdd", default=[])
+        if added:
+            return any(account for account in added if account != own)
+        return event.get("recipientAccountId") != own
+    return False
+
+
+def alert_context(event):
+    return aws_rule_context(event)
