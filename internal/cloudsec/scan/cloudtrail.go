@@ -40,14 +40,13 @@ func listCloudTrails(ctx context.Context, e *env, region string) ([]cloudsec.Sna
 		if err != nil {
 			return nil, err
 		}
-		status := toMap(st)
-		delete(status, "ResultMetadata")
-		sn["Status"] = status
+		sn["Status"] = toMap(st)
 		sel, err := c.GetEventSelectors(ctx, &cloudtrail.GetEventSelectorsInput{TrailName: t.TrailARN})
 		if err != nil {
 			return nil, err
 		}
 		sn["EventSelectors"] = toJSON(sel.EventSelectors)
+		sn["AdvancedEventSelectors"] = toJSON(sel.AdvancedEventSelectors)
 		tags, err := c.ListTags(ctx, &cloudtrail.ListTagsInput{ResourceIdList: []string{arn}})
 		if err != nil {
 			return nil, err
@@ -64,13 +63,14 @@ func listCloudTrails(ctx context.Context, e *env, region string) ([]cloudsec.Sna
 	return snaps, nil
 }
 
-// listCloudTrailMeta sums up the trails of every region: their ARNs and the event selectors
-// of the multi-region trails that are logging.
+// listCloudTrailMeta sums up the trails of every region: their ARNs and the (advanced) event
+// selectors of the multi-region trails that are logging.
 func listCloudTrailMeta(ctx context.Context, e *env, _ string) ([]cloudsec.Snapshot, error) {
 	id := cloudsec.ResourceID(e.account, "", TypeCloudTrailMeta)
 	sn := snapshot(nil, TypeCloudTrailMeta, id, "", TypeCloudTrailMeta, e.account, cloudsec.GlobalRegion, nil, nil)
 	trails := []any{}
 	selectors := []any{}
+	advanced := []any{}
 	for _, r := range e.regions {
 		snaps, err := listCloudTrails(ctx, e, r)
 		if err != nil {
@@ -84,11 +84,15 @@ func listCloudTrailMeta(ctx context.Context, e *env, _ string) ([]cloudsec.Snaps
 				if l, ok := t["EventSelectors"].([]any); ok {
 					selectors = append(selectors, l...)
 				}
+				if l, ok := t["AdvancedEventSelectors"].([]any); ok {
+					advanced = append(advanced, l...)
+				}
 			}
 		}
 	}
 	sn["Trails"] = trails
 	sn["GlobalEventSelectors"] = selectors
+	sn["GlobalAdvancedEventSelectors"] = advanced
 	return []cloudsec.Snapshot{sn}, nil
 }
 

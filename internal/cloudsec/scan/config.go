@@ -69,4 +69,3 @@ func listConfigMeta(ctx context.Context, e *env, _ string) ([]cloudsec.Snapshot,
 	sn["GlobalRecorderCount"] = global
 	return []cloudsec.Snapshot{sn}, nil
 }
-

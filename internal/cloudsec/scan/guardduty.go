@@ -47,12 +47,14 @@ func listGuardDuty(ctx context.Context, e *env, region string) ([]cloudsec.Snaps
 				sn[cloudsec.KeyTimeCreated] = *det.CreatedAt
 			}
 			sn["Master"] = nil
-			m, err := c.GetMasterAccount(ctx, &guardduty.GetMasterAccountInput{DetectorId: aws.String(d)})
+			// Panther's snapshot calls the administrator account "Master" (GuardDuty's
+			// former name for it): AccountId, InvitationId, InvitedAt, RelationshipStatus.
+			m, err := c.GetAdministratorAccount(ctx, &guardduty.GetAdministratorAccountInput{DetectorId: aws.String(d)})
 			if err != nil {
 				return nil, err
 			}
-			if m.Master != nil {
-				sn["Master"] = toJSON(m.Master)
+			if m.Administrator != nil {
+				sn["Master"] = toJSON(m.Administrator)
 			}
 			snaps = append(snaps, sn)
 		}

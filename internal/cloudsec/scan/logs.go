@@ -44,6 +44,9 @@ func logGroups(ctx context.Context, e *env, region, prefix string) ([]cloudsec.S
 				created = &t
 			}
 			sn := snapshot(g, TypeLogGroup, arn, arn, str(g.LogGroupName), e.account, region, nil, created)
+			// Name and TimeCreated say these
+			delete(sn, "LogGroupName")
+			delete(sn, "CreationTime")
 			tags, err := c.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
 			if err != nil {
 				return nil, err

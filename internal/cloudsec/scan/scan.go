@@ -447,6 +447,8 @@ func toMap(v any) map[string]any {
 	if err := json.Unmarshal(b, &m); err != nil {
 		panic(fmt.Sprintf("scan: unmarshalling %T: %v", v, err))
 	}
+	// an SDK output's request metadata is no part of the resource
+	delete(m, "ResultMetadata")
 	return m
 }
 
