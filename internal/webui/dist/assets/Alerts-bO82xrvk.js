@@ -1,4 +1,4 @@
-import{u as K,a as W,f as J,p as Q,r as o,j as t,s as V,g as R,h as X,E as Y,S as Z,d as ee,L as A,i as te,k as se,n as P,l as q,e as $,m as z,o as ne,q as ae,t as le}from"./index-CYijarpu.js";import{P as re,a as ie}from"./Page-B7j7GsAL.js";import{M as w}from"./MultiSelect-D-XytoqF.js";import{T as oe}from"./TimeRangePicker-C1MTlNiZ.js";import{u as M}from"./useGql-Dd551oWm.js";const ce=`query Alerts($input: AlertsInput!) {
+import{u as K,a as W,f as J,p as Q,r as o,j as t,s as V,g as R,h as X,E as Y,S as Z,d as ee,L as A,i as te,k as se,n as P,l as q,e as $,m as z,o as ne,q as ae,t as le}from"./index-Bm2sXU-a.js";import{P as re,a as ie}from"./Page-C2KSw6UV.js";import{M as w}from"./MultiSelect-DrE46a1J.js";import{T as oe}from"./TimeRangePicker-DUbbHb4u.js";import{u as M}from"./useGql-B7wI5qo4.js";const ce=`query Alerts($input: AlertsInput!) {
   alerts(input: $input) {
     edges { node { id title severity status eventCount logTypes createdAt lastReceivedEventAt type
       assignee { id email givenName familyName }

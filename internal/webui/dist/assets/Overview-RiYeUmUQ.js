@@ -1,4 +1,4 @@
-import{u as D,p as H,r as p,a as q,j as e,E as N,c as f,b as T,L as n,n as m,w as y,S as d,d as h,e as P}from"./index-CYijarpu.js";import{P as $}from"./Page-B7j7GsAL.js";import{f as w,T as R,B}from"./Chart-ByI29lXw.js";import{T as U}from"./TimeRangePicker-C1MTlNiZ.js";import{u as A}from"./useGql-Dd551oWm.js";const _=`query Overview($input: MetricsInput!) {
+import{u as D,p as H,r as p,a as q,j as e,E as N,c as f,b as T,L as n,n as m,w as y,S as d,d as h,e as P}from"./index-Bm2sXU-a.js";import{P as $}from"./Page-C2KSw6UV.js";import{f as w,T as R,B}from"./Chart-B9NfoJlC.js";import{T as U}from"./TimeRangePicker-DUbbHb4u.js";import{u as A}from"./useGql-B7wI5qo4.js";const _=`query Overview($input: MetricsInput!) {
   metrics(input: $input) {
     totalEventsProcessed totalBytesProcessed totalAlerts intervalInMinutes
     eventsProcessedPerLogType { label value breakdown }

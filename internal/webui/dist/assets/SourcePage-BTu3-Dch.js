@@ -1,4 +1,4 @@
-import{a as q,f as D,r as n,j as e,E,S as _,d as w,L as b,m as g,n as S,b as R,o as N,q as v,h as C,y as I,w as k}from"./index-CYijarpu.js";import{P as p}from"./Page-B7j7GsAL.js";import{R as $}from"./ResultsTable-D1085vox.js";import{s as F,w as A}from"./lakequery-BjLtx7dr.js";import{u as P}from"./useGql-Dd551oWm.js";import{k as U,S as O}from"./sourceKinds-BNUtnTcf.js";function M({id:i}){const[d,u]=n.useState(null),[r,o]=n.useState(""),c=`SELECT p_event_time, p_log_type, p_source_address, p_row_id
+import{a as q,f as D,r as n,j as e,E,S as _,d as w,L as b,m as g,n as S,b as R,o as N,q as v,h as C,y as I,w as k}from"./index-Bm2sXU-a.js";import{P as p}from"./Page-C2KSw6UV.js";import{R as $}from"./ResultsTable-DAUMy_lz.js";import{s as F,w as A}from"./lakequery-C9RIml8K.js";import{u as P}from"./useGql-B7wI5qo4.js";import{k as U,S as O}from"./sourceKinds-BNUtnTcf.js";function M({id:i}){const[d,u]=n.useState(null),[r,o]=n.useState(""),c=`SELECT p_event_time, p_log_type, p_source_address, p_row_id
 FROM panther_views.all_logs
 WHERE p_source_id = ${I(i)} AND p_occurs_since('7 d')
 ORDER BY p_event_time DESC

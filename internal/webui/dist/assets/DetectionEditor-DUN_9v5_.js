@@ -1,4 +1,4 @@
-import{a as Y,f as U,r as h,j as e,E as q,L as k,S as H,s as _,o as v,q as f,h as L}from"./index-CYijarpu.js";import{P as C}from"./Page-B7j7GsAL.js";import{C as N}from"./CodeEditor-DUPCf6ad.js";import{u as w}from"./useGql-Dd551oWm.js";const J=`def rule(event):
+import{a as Y,f as U,r as h,j as e,E as q,L as k,S as H,s as _,o as v,q as f,h as L}from"./index-Bm2sXU-a.js";import{P as C}from"./Page-C2KSw6UV.js";import{C as N}from"./CodeEditor-Cs8GpVbK.js";import{u as w}from"./useGql-B7wI5qo4.js";const J=`def rule(event):
     # Return True to raise an alert for this event.
     return event.get("eventName") == "ConsoleLogin" and event.deep_get("userIdentity", "type") == "Root"
 

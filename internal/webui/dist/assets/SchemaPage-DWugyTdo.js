@@ -1,4 +1,4 @@
-import{a as D,f as A,r as c,j as e,E as I,S as C,d as M,L as w,o as x,q as j,h as F,x as R}from"./index-CYijarpu.js";import{P as p}from"./Page-B7j7GsAL.js";import{C as $}from"./CodeEditor-DUPCf6ad.js";import{J as U}from"./JsonViewer-CvX_YzHC.js";import{u as E}from"./useGql-Dd551oWm.js";const O=`schema: Custom.MyApp
+import{a as D,f as A,r as c,j as e,E as I,S as C,d as M,L as w,o as x,q as j,h as F,x as R}from"./index-Bm2sXU-a.js";import{P as p}from"./Page-C2KSw6UV.js";import{C as $}from"./CodeEditor-Cs8GpVbK.js";import{J as U}from"./JsonViewer-BxzKjy71.js";import{u as E}from"./useGql-B7wI5qo4.js";const O=`schema: Custom.MyApp
 description: Events of my application
 fields:
   - name: time
