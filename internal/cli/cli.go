@@ -143,6 +143,8 @@ func commands() []command {
 			{name: "revoke", summary: "revoke an API token", examples: []string{"panther tokens revoke ci"}, run: tokensRevoke},
 		}},
 		{name: "audit", summary: "show the audit log of changes and sign-ins", examples: []string{"panther audit --since 24h", "panther audit --action users. --result failure --format json"}, run: runAudit},
+		{name: "resources", summary: "list, show and import cloud resources", examples: []string{"panther resources list --type AWS.S3.Bucket", "panther resources import snapshots.json"}, subs: resourcesCommands()},
+		{name: "compliance", summary: "policy status of cloud resources: list, summary, suppressions", examples: []string{"panther compliance summary", "panther compliance list --status FAIL"}, subs: complianceCommands()},
 	}
 }
 

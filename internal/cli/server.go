@@ -53,7 +53,8 @@ func runServer(ctx context.Context, env *Env, args []string) int {
 	}
 	srv, err := runtime.New(runtime.Options{Config: cfg, Logger: runtime.NewLogger(env.Stderr, cfg.Log),
 		Stdout: env.Stdout, Stderr: env.Stderr, Demo: *demo,
-		AdminEmail: env.Getenv("PANTHER_ADMIN_EMAIL"), AdminPassword: env.Getenv("PANTHER_ADMIN_PASSWORD")})
+		AdminEmail: env.Getenv("PANTHER_ADMIN_EMAIL"), AdminPassword: env.Getenv("PANTHER_ADMIN_PASSWORD"),
+		CloudSink: runtime.ServerCloudSink})
 	if err != nil {
 		return errorf(env, "server: %v", err)
 	}

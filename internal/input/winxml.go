@@ -85,11 +85,39 @@ type winXMLElement struct {
 	} `xml:",any"`
 }
 
-// maybeWinXML is the cheap test of a text record: the start of an event's XML.
+// maybeWinXML is the cheap test of a text record: the start of an event's XML, or the
+// "Record N" line evtx_dump prints before each event.
 func maybeWinXML(data []byte) bool {
+	if len(data) > 6 && data[0] == 'R' {
+		return evtxRecordLine(data) == len(data)
+	}
 	return len(data) > 6 && data[0] == '<' &&
 		(bytes.HasPrefix(data, []byte("<Event ")) || bytes.HasPrefix(data, []byte("<Event>")) ||
 			bytes.HasPrefix(data, []byte("<Events")) || bytes.HasPrefix(data, []byte("<?xml")))
+}
+
+// evtxRecordLine returns the length of the "Record N" line at the start of b (up to its line
+// end, without it), the header evtx_dump (github.com/omerbenamram/evtx) writes before each
+// event it dumps as XML, or -1.
+func evtxRecordLine(b []byte) int {
+	const p = "Record "
+	if len(b) <= len(p) || string(b[:len(p)]) != p {
+		return -1
+	}
+	i := len(p)
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	if i == len(p) || i-len(p) > 20 {
+		return -1
+	}
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r') {
+		i++
+	}
+	if i < len(b) && b[i] != '\n' {
+		return -1
+	}
+	return i
 }
 
 // Limits of the XML of one event gathered over lines; past them the lines are read as text.
@@ -123,8 +151,9 @@ func (h *winXMLHold) held() bool { return len(h.lines) > 0 }
 // held, and reports whether it took it; it queues the events it completes.
 func (e *Envelopes) winXML(rec Record) bool {
 	h := &e.wx
-	if h.held() && (rec.TooLong || !h.inEvent && (len(rec.Data) == 0 || rec.Data[0] != '<')) {
-		// Between events only markup may come: the held lines were not the start of events.
+	if h.held() && (rec.TooLong || !h.inEvent && (len(rec.Data) == 0 || rec.Data[0] != '<' && evtxRecordLine(rec.Data) < 0)) {
+		// Between events only markup (or evtx_dump's "Record N" lines) may come: the held
+		// lines were not the start of events.
 		h.release(e, "no <Event> element follows")
 		cp := rec
 		cp.Data = append([]byte(nil), rec.Data...)
@@ -185,6 +214,8 @@ scan:
 				break scan
 			}
 			pos += 4 + end + 3
+		case rest[0] == 'R' && !doc && evtxRecordLine(rest) > 0:
+			pos += evtxRecordLine(rest)
 		case isXMLTag(rest, "Events"):
 			end := bytes.IndexByte(rest, '>')
 			if end < 0 {

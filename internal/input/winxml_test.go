@@ -124,6 +124,11 @@ Subject:
 		{"a prolog followed by text", "<?xml version=\"1.0\"?>\nhello\n", "1:text:<?xml version=\"1.0\"?>|2:text:hello"},
 		{"an event never closed", "<Event>\n<System>\nplain text\n", "1:text:<Event>|2:text:<System>|3:text:plain text"},
 		{"a log line that starts like an event", "<Event> service started\n", "1:text:<Event> service started"},
+		// evtx_dump (github.com/omerbenamram/evtx) writes "Record N" before each event.
+		{"evtx_dump output", "Record 1\n" + pretty + "Record 2\n" + pretty + "\nRecord 3 \r\n" + ev("3") + "\n",
+			"3:json:" + prettyJSON + "|28:json:" + prettyJSON + "|53:json:" + evJSON("3")},
+		{"a Record line followed by text", "Record 1\nRecord 2\nhello\nRecord 12x\n", "1:text:Record 1|2:text:Record 2|3:text:hello|4:text:Record 12x"},
+		{"a Record line at the end", ev("1") + "\nRecord 2\n", "1:json:" + evJSON("1") + "|2:text:Record 2"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got := unwrapAll(t, c.in)

@@ -1,7 +1,11 @@
 package runtime
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"log/slog"
+	"time"
 
 	"github.com/pantherlabs/panther/internal/cloudsec"
 	_ "github.com/pantherlabs/panther/internal/cloudsec/awsscan" // the aws-scan source kind
@@ -17,6 +21,26 @@ func (s *Server) startCloud() error {
 			return fmt.Errorf("cloud security: %w", err)
 		}
 		env.Sink = sink
+		// A sink that reloads its policies runs while the server does; one with workers is
+		// closed at shutdown, after the sources that use it stopped.
+		if c, ok := sink.(io.Closer); ok {
+			s.defer_(c.Close)
+		}
+		if r, ok := sink.(interface {
+			Run(ctx context.Context, interval time.Duration, log *slog.Logger)
+		}); ok {
+			ctx, stop := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				r.Run(ctx, s.cfg.Reload.Interval.Std(), s.log.With("component", "compliance"))
+			}()
+			s.defer_(func() error {
+				stop()
+				<-done
+				return nil
+			})
+		}
 	}
 	s.cloud = env
 	return nil

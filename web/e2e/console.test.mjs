@@ -256,14 +256,15 @@ test('alerts: the alert appears; change its status and comment on it', async () 
   await page.getByLabel('Status').selectOption('TRIAGED');
   await page.getByText('Status set to TRIAGED').waitFor();
   await page.getByRole('tab', { name: /Comments/ }).click();
-  await page.getByRole('textbox').last().fill('Looked at it from the e2e suite.');
+  await page.getByLabel('Add a comment').fill('Looked at it from the e2e suite.');
   await page.getByRole('button', { name: 'Comment', exact: true }).click();
   await page.getByText('Looked at it from the e2e suite.').first().waitFor();
   await page.getByRole('tab', { name: /History/ }).click();
   await settle();
   await check('alert-history');
-  const id = page.url().split('/').pop();
+  const id = new URL(page.url()).pathname.split('/').pop();
   const r = await gql(`query($id: ID!) { alert(id: $id) { status comments { body } } }`, { id });
+  assert.ok(r.data?.alert, JSON.stringify(r));
   assert.equal(r.data.alert.status, 'TRIAGED');
   assert.deepEqual(r.data.alert.comments.map((c) => c.body), ['Looked at it from the e2e suite.']);
 });

@@ -119,19 +119,24 @@ func (s *Service) Close() error {
 // Outcome counts what an evaluation did.
 type Outcome struct {
 	// Resources counts the resources created or modified, Deleted those deleted.
-	Resources, Deleted int
+	Resources int `json:"resources"`
+	Deleted   int `json:"deleted"`
 	// Evaluated counts the (policy, resource) pairs evaluated, by status.
-	Evaluated           int
-	Pass, Fail, Errors  int
-	Suppressed          int
-	NewlyFailing        int
-	Raised              []*alerts.Alert
-	PoliciesReevaluated int
+	Evaluated    int `json:"evaluated"`
+	Pass         int `json:"pass"`
+	Fail         int `json:"fail"`
+	Errors       int `json:"error"`
+	Suppressed   int `json:"suppressed"`
+	NewlyFailing int `json:"newlyFailing"`
+	// Raised are the POLICY alerts raised.
+	Raised              []*alerts.Alert `json:"-"`
+	PoliciesReevaluated int             `json:"policiesReevaluated"`
 	// Removed counts the statuses removed (deleted resources, removed policies).
-	Removed int
+	Removed int `json:"removed"`
 }
 
-func (o *Outcome) add(b *Outcome) {
+// Add adds the counts of b to o.
+func (o *Outcome) Add(b *Outcome) {
 	o.Resources += b.Resources
 	o.Deleted += b.Deleted
 	o.Evaluated += b.Evaluated
@@ -187,8 +192,11 @@ func (s *Service) SetContent(ctx context.Context, col *analysis.Collection) (*Ou
 		pols[d.ID] = p
 		order = append(order, p)
 	}
-	var pool *pyrun.Pool
-	if len(dets) > 0 {
+	pool := s.pool
+	if !samePolicies(s.order, order) {
+		pool = nil
+	}
+	if pool == nil && len(dets) > 0 {
 		var err error
 		pool, err = pyrun.New(ctx, pyrun.Options{Python: s.o.Python, Workers: s.o.Workers, CallTimeout: s.o.CallTimeout,
 			MemoryLimit: s.o.MemoryLimit, KVPath: s.o.KVPath, Stderr: s.o.Stderr, TrustedJSON: true}, detect.PythonContent(col, dets))
@@ -196,7 +204,7 @@ func (s *Service) SetContent(ctx context.Context, col *analysis.Collection) (*Ou
 			return nil, fmt.Errorf("compliance: starting the policy workers: %w", err)
 		}
 	}
-	if s.pool != nil {
+	if s.pool != nil && s.pool != pool {
 		s.pool.Close()
 	}
 	s.pool, s.policies, s.order = pool, pols, order
@@ -249,7 +257,7 @@ func (s *Service) SetContent(ctx context.Context, col *analysis.Collection) (*Ou
 			if err != nil {
 				return err
 			}
-			out.add(o)
+			out.Add(o)
 			return nil
 		})
 		if err != nil {
@@ -263,6 +271,19 @@ func (s *Service) SetContent(ctx context.Context, col *analysis.Collection) (*Ou
 		out.PoliciesReevaluated++
 	}
 	return out, nil
+}
+
+// samePolicies reports whether two policy lists run the same code: the workers can stay.
+func samePolicies(a, b []*policy) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].d.ID != b[i].d.ID || a[i].version != b[i].version {
+			return false
+		}
+	}
+	return true
 }
 
 // version is the content version of a policy: what, when it changes, changes its statuses.
@@ -431,7 +452,7 @@ func (s *Service) applied(ctx context.Context, ups []resources.Update) (*Outcome
 		if err != nil {
 			return out, err
 		}
-		out.add(o)
+		out.Add(o)
 	}
 	return out, nil
 }

@@ -6,7 +6,11 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/guardduty"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -59,6 +63,19 @@ func (c *clients) s3(r string) *s3.Client {
 }
 func (c *clients) kms(r string) *kms.Client {
 	return get(c, "kms", r, func(cfg aws.Config) *kms.Client { return kms.NewFromConfig(cfg) })
+}
+
+func (c *clients) cloudtrail(r string) *cloudtrail.Client {
+	return get(c, "cloudtrail", r, func(cfg aws.Config) *cloudtrail.Client { return cloudtrail.NewFromConfig(cfg) })
+}
+func (c *clients) logs(r string) *cloudwatchlogs.Client {
+	return get(c, "logs", r, func(cfg aws.Config) *cloudwatchlogs.Client { return cloudwatchlogs.NewFromConfig(cfg) })
+}
+func (c *clients) config(r string) *configservice.Client {
+	return get(c, "config", r, func(cfg aws.Config) *configservice.Client { return configservice.NewFromConfig(cfg) })
+}
+func (c *clients) guardduty(r string) *guardduty.Client {
+	return get(c, "guardduty", r, func(cfg aws.Config) *guardduty.Client { return guardduty.NewFromConfig(cfg) })
 }
 
 // enabledRegions lists the account's enabled regions (EC2 DescribeRegions from the home region).

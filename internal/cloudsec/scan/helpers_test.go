@@ -102,31 +102,6 @@ func scanOK(t *testing.T, s *Scanner) *Result {
 	return res
 }
 
-// path reads a value of a snapshot by keys and indexes.
-func path(v any, keys ...any) any {
-	for _, k := range keys {
-		switch k := k.(type) {
-		case string:
-			m, ok := v.(map[string]any)
-			if !ok {
-				if s, ok2 := v.(cloudsec.Snapshot); ok2 {
-					m = s
-				} else {
-					return nil
-				}
-			}
-			v = m[k]
-		case int:
-			a, ok := v.([]any)
-			if !ok || k >= len(a) {
-				return nil
-			}
-			v = a[k]
-		}
-	}
-	return v
-}
-
 func wantEq(t *testing.T, sn cloudsec.Snapshot, want any, keys ...any) {
 	t.Helper()
 	got := path(sn, keys...)

@@ -182,7 +182,9 @@ type resourceType struct {
 	// global types are listed once per scan (from the home region); their snapshots may
 	// still carry a region (S3 buckets).
 	global bool
-	list   func(ctx context.Context, e *env, region string) ([]cloudsec.Snapshot, error)
+	// meta types sum up the account's regions (CloudTrail.Meta...): global, from every region.
+	meta bool
+	list func(ctx context.Context, e *env, region string) ([]cloudsec.Snapshot, error)
 	// one re-reads a single resource by id; it returns errNotFound when it no longer
 	// exists. nil means a rescan lists the type in the region and keeps that resource.
 	one func(ctx context.Context, e *env, region, id string) (cloudsec.Snapshot, error)
@@ -205,6 +207,9 @@ type env struct {
 	*clients
 	account string
 	now     time.Time
+	// regions are the regions of the scan, for the account-wide Meta types that sum up
+	// every region.
+	regions []string
 }
 
 // Regions returns the regions a scan covers.
@@ -222,7 +227,7 @@ func (s *Scanner) Scan(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scan: listing regions: %w", err)
 	}
-	e := &env{clients: s.c, account: s.o.AccountID, now: res.Started}
+	e := &env{clients: s.c, account: s.o.AccountID, now: res.Started, regions: regions}
 	var mu sync.Mutex
 	record := func(n int, err *Error) {
 		mu.Lock()
@@ -346,6 +351,16 @@ type Target struct {
 func (s *Scanner) Rescan(ctx context.Context, targets []Target) (*Result, error) {
 	res := &Result{Started: s.o.Now()}
 	e := &env{clients: s.c, account: s.o.AccountID, now: res.Started}
+	for _, tg := range targets {
+		if t, ok := registry[tg.ResourceType]; ok && t.meta {
+			regions, err := s.Regions(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("scan: listing regions: %w", err)
+			}
+			e.regions = regions
+			break
+		}
+	}
 	var changes []cloudsec.Change
 	for _, tg := range targets {
 		t, ok := registry[tg.ResourceType]
@@ -432,6 +447,8 @@ func toMap(v any) map[string]any {
 	if err := json.Unmarshal(b, &m); err != nil {
 		panic(fmt.Sprintf("scan: unmarshalling %T: %v", v, err))
 	}
+	// an SDK output's request metadata is no part of the resource
+	delete(m, "ResultMetadata")
 	return m
 }
 

@@ -14,7 +14,7 @@ const ALERT = `query Alert($id: ID!) {
     id title description severity status type createdAt updatedAt firstEventOccurredAt lastReceivedEventAt eventCount dedupString logTypes
     runbook reference context errorMessage
     assignee { id email givenName familyName }
-    origin { __typename ... on Detection { id name type severity description } ... on DeletedDetection { id } ... on SystemError { type relatedComponent } }
+    origin { __typename ... on Detection { id name type severity description } ... on DeletedDetection { id } ... on SystemError { errorType: type relatedComponent } }
     comments { id body createdAt createdBy { __typename ... on User { email givenName familyName } ... on APIToken { name } } }
     history { at actor action oldValue newValue }
     deliveries { dispatchedAt label message outputId statusCode success attempt retryable }
@@ -31,7 +31,7 @@ interface AlertDetail {
   firstEventOccurredAt: string | null; lastReceivedEventAt: string; eventCount: number; dedupString: string; logTypes: string[];
   runbook: string; reference: string; context: unknown; errorMessage: string | null;
   assignee: { id: string; email: string; givenName?: string; familyName?: string } | null;
-  origin: { __typename: string; id?: string; name?: string; type?: string; description?: string; relatedComponent?: string };
+  origin: { __typename: string; id?: string; name?: string; type?: string; errorType?: string; description?: string; relatedComponent?: string };
   comments: { id: string; body: string; createdAt: string; createdBy: Actor | null }[];
   history: { at: string; actor: string; action: string; oldValue: string | null; newValue: string | null }[];
   deliveries: { dispatchedAt: string; label: string; message: string; outputId: string; statusCode: number; success: boolean; attempt: number; retryable: boolean }[];
@@ -296,7 +296,7 @@ export default function AlertPage({ id }: { id: string }) {
             <dt>Status</dt>
             <dd><StatusBadge status={a.status} /></dd>
             <dt>Detection</dt>
-            <dd>{a.origin.id ? <Link to={`/detections/${encodeURIComponent(a.origin.id)}`}>{a.origin.name ?? a.origin.id}</Link> : a.origin.__typename === 'SystemError' ? `${a.origin.type}` : '—'}</dd>
+            <dd>{a.origin.id ? <Link to={`/detections/${encodeURIComponent(a.origin.id)}`}>{a.origin.name ?? a.origin.id}</Link> : a.origin.__typename === 'SystemError' ? `${a.origin.errorType}` : '—'}</dd>
             <dt>Events</dt>
             <dd>{num(a.eventCount)}</dd>
             <dt>First event</dt>
