@@ -167,6 +167,10 @@ func TestEndToEnd(t *testing.T) {
 	p, rep := &sourcetest.Publisher{}, &sourcetest.Reporter{}
 	src := e.run(t, p, rep, nil)
 	sourcetest.Eventually(t, "the queue to empty", func() bool { return e.sqs.Len(e.queue) == 0 })
+	// A message leaves the queue before its outcome is counted: wait for all seven outcomes.
+	sourcetest.Eventually(t, "the outcomes of the seven messages", func() bool {
+		return testutil.ToFloat64(src.messages[outcomePoison])+testutil.ToFloat64(src.messages[outcomeIgnored])+testutil.ToFloat64(src.messages[outcomeDone]) >= 7
+	})
 
 	got := map[string][]string{}
 	for _, pl := range p.Payloads() {
