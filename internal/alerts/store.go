@@ -75,6 +75,7 @@ CREATE TABLE IF NOT EXISTS alert_comments (
 	author TEXT NOT NULL,
 	body TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS alert_comments_by_alert ON alert_comments(alert_id, id);
 `
 
 // Options configure a Store.
@@ -602,7 +603,7 @@ type Change struct {
 // Comment is a comment on an alert.
 type Comment struct {
 	ID int64 `json:"id"`
-	// AlertID is set by CommentByID.
+	// AlertID is set by CommentByID and CommentsOf.
 	AlertID string    `json:"alertId,omitempty"`
 	At      time.Time `json:"at"`
 	Author  string    `json:"author"`

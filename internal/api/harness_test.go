@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -57,12 +58,18 @@ type option func(d *api.Deps, dir string)
 
 func newServer(t testing.TB, opts ...option) *server {
 	t.Helper()
-	ctx := context.Background()
 	dir := t.TempDir()
 	db, err := state.Open(state.Path(dir))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newServerDB(t, db, dir, opts...)
+}
+
+// newServerDB is newServer on the state database db of the data dir dir.
+func newServerDB(t testing.TB, db *sql.DB, dir string, opts ...option) *server {
+	t.Helper()
+	ctx := context.Background()
 	t.Cleanup(func() { db.Close() })
 	box, err := secretbox.OpenDir(dir)
 	if err != nil {

@@ -549,39 +549,61 @@ func (d *Dispatcher) Deliveries(ctx context.Context, alertID string) ([]Record, 
 
 // Deliveries reads the deliveries of an alert from db.
 func Deliveries(ctx context.Context, db *sql.DB, alertID string) ([]Record, error) {
-	rows, err := db.QueryContext(ctx, `SELECT d.id, d.destination_id, d.status, d.next_attempt_at, d.resend,
+	m, err := DeliveriesOf(ctx, db, []string{alertID})
+	return m[alertID], err
+}
+
+// DeliveriesOf returns the deliveries of each of the alerts ids with their attempts, in one
+// query (a page of alerts); an alert without deliveries has no key.
+func (d *Dispatcher) DeliveriesOf(ctx context.Context, ids []string) (map[string][]Record, error) {
+	return DeliveriesOf(ctx, d.db, ids)
+}
+
+// DeliveriesOf reads the deliveries of the alerts ids from db.
+func DeliveriesOf(ctx context.Context, db *sql.DB, ids []string) (map[string][]Record, error) {
+	out := map[string][]Record{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	ph := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
+	rows, err := db.QueryContext(ctx, `SELECT d.id, d.alert_id, d.destination_id, d.status, d.next_attempt_at, d.resend,
 		a.started_at, a.status_code, a.success, a.retryable, a.error, a.latency_ms
 		FROM deliveries d LEFT JOIN delivery_attempts a ON a.delivery_id = d.id
-		WHERE d.alert_id = ? ORDER BY d.id, a.id`, alertID)
+		WHERE d.alert_id IN (`+ph+`) ORDER BY d.id, a.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("delivery: %w", err)
 	}
 	defer rows.Close()
-	var out []Record
 	for rows.Next() {
 		var (
 			id, next                        int64
-			dest, status                    string
+			alertID, dest, status           string
 			resend                          int
 			started, code, succ, retry, lat sql.NullInt64
 			errText                         sql.NullString
 		)
-		if err := rows.Scan(&id, &dest, &status, &next, &resend, &started, &code, &succ, &retry, &errText, &lat); err != nil {
+		if err := rows.Scan(&id, &alertID, &dest, &status, &next, &resend, &started, &code, &succ, &retry, &errText, &lat); err != nil {
 			return nil, fmt.Errorf("delivery: %w", err)
 		}
-		if len(out) == 0 || out[len(out)-1].ID != id {
+		recs := out[alertID]
+		if len(recs) == 0 || recs[len(recs)-1].ID != id {
 			r := Record{ID: id, AlertID: alertID, DestinationID: dest, Status: status, Resend: resend != 0}
 			if status == StatusPending {
 				r.NextAttemptAt = time.Unix(0, next).UTC()
 			}
-			out = append(out, r)
+			recs = append(recs, r)
 		}
 		if started.Valid {
-			r := &out[len(out)-1]
+			r := &recs[len(recs)-1]
 			r.Attempts = append(r.Attempts, Attempt{DeliveryID: id, AlertID: alertID, DestinationID: dest,
 				StartedAt: time.Unix(0, started.Int64).UTC(), StatusCode: int(code.Int64), Success: succ.Int64 != 0,
 				Retryable: retry.Int64 != 0, Error: errText.String, Latency: lat.Int64})
 		}
+		out[alertID] = recs
 	}
 	return out, rows.Err()
 }

@@ -145,32 +145,15 @@ func invalidCursor(err error) error {
 }
 
 func (r *Resolver) alertsByID(ctx context.Context, ids []string) ([]*model.Alert, error) {
-	out := []*model.Alert{}
-	for _, id := range ids {
-		a, err := r.D.Alerts.Get(ctx, id)
-		if err != nil {
-			return nil, fail(err)
-		}
-		out = append(out, r.alertModel(ctx, a))
+	list, err := r.D.Alerts.GetMany(ctx, ids)
+	if err != nil {
+		return nil, fail(err)
 	}
-	return out, nil
+	return append([]*model.Alert{}, r.alertModels(ctx, list)...), nil
 }
 
 func commentModel(alertID string, c *alerts.Comment, format model.CommentFormat) *model.Comment {
 	return &model.Comment{ID: strconv.FormatInt(c.ID, 10), Body: c.Body, CreatedAt: c.At.UTC(), Format: format, AlertID: alertID, CreatedByRef: c.Author}
-}
-
-// actorName shows a stored actor: a user's e-mail, a token's name, else the text as stored
-// (changes made with `panther alerts` record a name).
-func (r *Resolver) actorName(ctx context.Context, ref string) string {
-	a, _ := r.resolveActor(ctx, ref)
-	switch x := a.(type) {
-	case *model.User:
-		return x.Email
-	case *model.APIToken:
-		return "token " + x.Name
-	}
-	return ref
 }
 
 func (r *Resolver) destinationNames(ctx context.Context) map[string]string {

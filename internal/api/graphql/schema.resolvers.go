@@ -49,10 +49,7 @@ func (r *alertResolver) Assignee(ctx context.Context, obj *model.Alert) (*model.
 	if obj.AssigneeID == "" {
 		return nil, nil
 	}
-	if u, err := r.D.Auth.GetUser(ctx, obj.AssigneeID); err == nil {
-		return userModel(u), nil
-	}
-	if u, err := r.D.Auth.FindUser(ctx, obj.AssigneeID); err == nil {
+	if u, ok := r.batchOf(ctx, obj).assignee(ctx, obj.AssigneeID); ok {
 		return userModel(u), nil
 	}
 	return nil, nil
@@ -63,11 +60,12 @@ func (r *alertResolver) Deliveries(ctx context.Context, obj *model.Alert) ([]*mo
 	if r.D.Delivery == nil {
 		return out, nil
 	}
-	recs, err := r.D.Delivery.Deliveries(ctx, obj.ID)
+	b := r.batchOf(ctx, obj)
+	recs, err := b.deliveriesOf(ctx, obj.ID)
 	if err != nil {
 		return nil, fail(err)
 	}
-	names := r.destinationNames(ctx)
+	names := b.destinationNames(ctx)
 	for _, rec := range recs {
 		for i, at := range rec.Attempts {
 			msg := at.Error
@@ -86,49 +84,54 @@ func (r *alertResolver) Events(ctx context.Context, obj *model.Alert, input *mod
 }
 
 func (r *alertResolver) Origin(ctx context.Context, obj *model.Alert) (model.AlertOrigin, error) {
-	if r.D.Content != nil {
-		if snap, err := r.D.Content.Snapshot(ctx); err == nil {
-			if it, ok := snap.Item(obj.DetectionID); ok && content.IsDetection(it.Type) {
-				return detectionModel(snap, it), nil
-			}
+	if snap := r.batchOf(ctx, obj).snap; snap != nil {
+		if it, ok := snap.Item(obj.DetectionID); ok && content.IsDetection(it.Type) {
+			return detectionModel(snap, it), nil
 		}
 	}
 	return &model.DeletedDetection{ID: obj.DetectionID}, nil
 }
 
 func (r *alertResolver) UpdatedBy(ctx context.Context, obj *model.Alert) (model.Actor, error) {
-	hist, err := r.D.Alerts.History(ctx, obj.ID)
+	b := r.batchOf(ctx, obj)
+	hist, err := b.historyOf(ctx, obj.ID)
 	if err != nil || len(hist) == 0 {
 		return nil, nil
 	}
-	return r.resolveActor(ctx, hist[len(hist)-1].Actor)
+	return b.actor(hist[len(hist)-1].Actor), nil
 }
 
 func (r *alertResolver) Comments(ctx context.Context, obj *model.Alert) ([]*model.Comment, error) {
-	list, err := r.D.Alerts.Comments(ctx, obj.ID)
+	b := r.batchOf(ctx, obj)
+	list, err := b.commentsOf(ctx, obj.ID)
 	if err != nil {
 		return nil, fail(err)
 	}
 	out := make([]*model.Comment, len(list))
 	for i := range list {
 		out[i] = commentModel(obj.ID, &list[i], model.CommentFormatPlainText)
+		out[i].Batch = b
 	}
 	return out, nil
 }
 
 func (r *alertResolver) History(ctx context.Context, obj *model.Alert) ([]*model.AlertHistoryEntry, error) {
-	hist, err := r.D.Alerts.History(ctx, obj.ID)
+	b := r.batchOf(ctx, obj)
+	hist, err := b.historyOf(ctx, obj.ID)
 	if err != nil {
 		return nil, fail(err)
 	}
 	out := make([]*model.AlertHistoryEntry, len(hist))
 	for i, h := range hist {
-		out[i] = &model.AlertHistoryEntry{At: h.At, Actor: r.actorName(ctx, h.Actor), Action: h.Action, OldValue: optStr(h.Old), NewValue: optStr(h.New)}
+		out[i] = &model.AlertHistoryEntry{At: h.At, Actor: b.actorName(h.Actor), Action: h.Action, OldValue: optStr(h.Old), NewValue: optStr(h.New)}
 	}
 	return out, nil
 }
 
 func (r *commentResolver) CreatedBy(ctx context.Context, obj *model.Comment) (model.Actor, error) {
+	if b, ok := obj.Batch.(*alertBatch); ok {
+		return b.commentActor(ctx, obj.CreatedByRef), nil
+	}
 	return r.resolveActor(ctx, obj.CreatedByRef)
 }
 
@@ -956,8 +959,8 @@ func (r *queryResolver) Alerts(ctx context.Context, input model.AlertsInput) (*m
 	if err != nil {
 		return nil, invalidCursor(err)
 	}
-	for _, a := range pg.Alerts {
-		out.Edges = append(out.Edges, &model.AlertsOutputEdge{Node: r.alertModel(ctx, a)})
+	for _, m := range r.alertModels(ctx, pg.Alerts) {
+		out.Edges = append(out.Edges, &model.AlertsOutputEdge{Node: m})
 	}
 	if pg.Next != "" {
 		out.PageInfo.HasNextPage, out.PageInfo.EndCursor = true, &pg.Next

@@ -34,6 +34,8 @@ type Alert struct {
 	DetectionID string
 	// AssigneeID is the assigned user's ID, empty when unassigned.
 	AssigneeID string
+	// Batch, set by the resolvers, reads what the alerts of one page refer to together.
+	Batch any
 }
 
 func (Alert) IsCommentEntity() {}
@@ -135,6 +137,8 @@ type Comment struct {
 
 	AlertID      string
 	CreatedByRef string
+	// Batch, set by the resolvers, resolves the authors of a page's comments together.
+	Batch any
 }
 
 // DataLakeQuery is a submitted query; its results and children are read on demand.
