@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -67,34 +68,42 @@ func (rc *receiver) got() []string {
 	return append([]string(nil), rc.bodies...)
 }
 
+// wireDelivery gives d destinations, notifiers, alerts that enqueue their deliveries and a
+// dispatcher, all over db; tests run the returned dispatcher by hand.
+func wireDelivery(t *testing.T, d *api.Deps, db *sql.DB) *delivery.Dispatcher {
+	t.Helper()
+	ctx := context.Background()
+	box, err := secretbox.OpenDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := destinations.NewRegistry(notify.Options{})
+	st, err := store.New(ctx, db, box, reg, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := delivery.EnsureSchema(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	dir := &directory{st: st, reg: reg}
+	if d.Alerts, err = alerts.Open(ctx, db, alerts.Options{OnRaise: delivery.Enqueue(dir, time.Now)}); err != nil {
+		t.Fatal(err)
+	}
+	disp, err := delivery.New(ctx, db, d.Alerts, dir, delivery.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Destinations, d.Notifiers, d.Delivery = st, reg, disp
+	return disp
+}
+
 func TestDestinationsTestAlertAndResend(t *testing.T) {
 	rc := &receiver{}
 	hook := httptest.NewServer(rc)
 	defer hook.Close()
 	var disp *delivery.Dispatcher
 	s := newServer(t, func(d *api.Deps, _ string) {
-		ctx := context.Background()
-		db := d.Content.DB()
-		box, err := secretbox.OpenDir(t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		reg := destinations.NewRegistry(notify.Options{})
-		st, err := store.New(ctx, db, box, reg, store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := delivery.EnsureSchema(ctx, db); err != nil {
-			t.Fatal(err)
-		}
-		dir := &directory{st: st, reg: reg}
-		if d.Alerts, err = alerts.Open(ctx, db, alerts.Options{OnRaise: delivery.Enqueue(dir, time.Now)}); err != nil {
-			t.Fatal(err)
-		}
-		if disp, err = delivery.New(ctx, db, d.Alerts, dir, delivery.Options{}); err != nil {
-			t.Fatal(err)
-		}
-		d.Destinations, d.Notifiers, d.Delivery = st, reg, disp
+		disp = wireDelivery(t, d, d.Content.DB())
 	})
 	// Add a webhook destination: its URL is a secret, redacted on read.
 	var added struct {

@@ -18,10 +18,6 @@ import (
 	"github.com/pantherlabs/panther/internal/api/access"
 	"github.com/pantherlabs/panther/internal/auth"
 	"github.com/pantherlabs/panther/internal/delivery"
-	"github.com/pantherlabs/panther/internal/notify"
-	"github.com/pantherlabs/panther/internal/notify/destinations"
-	"github.com/pantherlabs/panther/internal/notify/store"
-	"github.com/pantherlabs/panther/internal/secretbox"
 	"github.com/pantherlabs/panther/internal/state"
 )
 
@@ -121,27 +117,7 @@ func TestAlertPageStatementsDoNotGrowWithThePage(t *testing.T) {
 	defer hook.Close()
 	var disp *delivery.Dispatcher
 	s := newServerDB(t, db, dir, func(d *api.Deps, _ string) {
-		ctx := context.Background()
-		box, err := secretbox.OpenDir(t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		reg := destinations.NewRegistry(notify.Options{})
-		st, err := store.New(ctx, db, box, reg, store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := delivery.EnsureSchema(ctx, db); err != nil {
-			t.Fatal(err)
-		}
-		dir := &directory{st: st, reg: reg}
-		if d.Alerts, err = alerts.Open(ctx, db, alerts.Options{OnRaise: delivery.Enqueue(dir, time.Now)}); err != nil {
-			t.Fatal(err)
-		}
-		if disp, err = delivery.New(ctx, db, d.Alerts, dir, delivery.Options{}); err != nil {
-			t.Fatal(err)
-		}
-		d.Destinations, d.Notifiers, d.Delivery = st, reg, disp
+		disp = wireDelivery(t, d, db)
 	})
 	s.admin(`mutation($url: String!) { addDestination(input: {displayName: "hook", outputType: "customwebhook", defaultForSeverity: [HIGH], outputConfig: {webhookURL: $url}}) { outputId } }`,
 		map[string]any{"url": hook.URL}, nil)
